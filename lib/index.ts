@@ -1,0 +1,18 @@
+// torchts: PyTorch for TypeScript.
+import { native, buildInfo } from "./native";
+import { Tensor } from "./tensor";
+import { TorchError } from "./errors";
+
+native.setFactories((id: number) => new Tensor(id), TorchError);
+
+export * from "./dtype";
+export * from "./tensor";
+export * from "./functions";
+export * from "./_generated/unary";
+export { tidy, keep, dispose, memory } from "./memory";
+export { noGrad, enableGrad, inferenceMode, isGradEnabled, setGradEnabled, isInferenceModeEnabled } from "./autograd";
+export * as autograd from "./autograd";
+export { ops, callOp, schemas } from "./ops";
+export { setPrintOptions } from "./tensor_str";
+export { TorchError, buildInfo };
+export const version: string = require("../package.json").version;
