@@ -16,6 +16,17 @@ function load(): any {
         "Run `npm run build` (see README, Troubleshooting).",
     );
   }
+  // The libtorch the addon was built against must still be the one installed there.
+  const rec = path.join(path.dirname(file), "torchts-build.json");
+  if (fs.existsSync(rec)) {
+    const b = JSON.parse(fs.readFileSync(rec, "utf8"));
+    const cfg = b.cmakeDir && path.join(b.cmakeDir, "TorchConfigVersion.cmake");
+    if (cfg && fs.existsSync(cfg)) {
+      const m = /PACKAGE_VERSION "([^"]+)"/.exec(fs.readFileSync(cfg, "utf8"));
+      if (m && b.libtorchVersion && m[1] !== b.libtorchVersion)
+        throw new Error(`torchts: built against libtorch ${b.libtorchVersion} but ${b.cmakeDir} now holds ${m[1]}; rebuild with \`npm run build\``);
+    }
+  }
   try {
     return require(file);
   } catch (e: any) {

@@ -42,4 +42,12 @@ const HOW = `libtorch was not found. Give torchts one of:
   2. LIBTORCH_USE_PYTORCH=1       (a python3 with PyTorch installed: pip install torch)
   3. the system's libtorch        (Debian/Ubuntu: sudo apt-get install libtorch-dev)`;
 
-module.exports = { find, HOW };
+/** The version TorchConfigVersion.cmake declares, or null. */
+function configVersion(cmakeDir) {
+  try {
+    const m = /PACKAGE_VERSION "([^"]+)"/.exec(fs.readFileSync(path.join(cmakeDir, "TorchConfigVersion.cmake"), "utf8"));
+    return m ? m[1] : null;
+  } catch { return null; }
+}
+
+module.exports = { find, HOW, configVersion };
