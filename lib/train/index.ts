@@ -1,0 +1,3 @@
+// Training helpers.
+export { saveCheckpoint, loadCheckpoint } from "./checkpoint";
+export type { CheckpointParts, LoadCheckpointOptions } from "./checkpoint";
