@@ -11,23 +11,23 @@ const F = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "optim", "
 const S = optim.lrScheduler;
 type P = { W: torch.Tensor; b: torch.Tensor; c: torch.Tensor };
 
-function makeData(dtype: torch.DType) {
-  return { X: torch.keep(torch.tensor(F.X, { dtype })), Y: torch.keep(torch.tensor(F.Y, { dtype })) };
+function makeData(dtype: torch.DType, device: string) {
+  return { X: torch.keep(torch.tensor(F.X, { dtype, device })), Y: torch.keep(torch.tensor(F.Y, { dtype, device })) };
 }
 const data: Record<string, { X: torch.Tensor; Y: torch.Tensor }> = {};
-function problem(dtype: torch.DType) { return data[dtype.name] ??= makeData(dtype); }
+function problem(dtype: torch.DType, device: string) { return data[dtype.name + device] ??= makeData(dtype, device); }
 
-function makeParams(dtype: torch.DType, flat?: number[]): P {
+function makeParams(dtype: torch.DType, flat?: number[] | null, device = "cpu"): P {
   const v = flat ?? [...F.W0.flat(), ...F.b0, ...F.c0];
   return {
-    W: torch.tensor([v.slice(0, 3), v.slice(3, 6)], { dtype, requiresGrad: true }),
-    b: torch.tensor(v.slice(6, 8), { dtype, requiresGrad: true }),
-    c: torch.tensor(v.slice(8, 10), { dtype, requiresGrad: true }),
+    W: torch.tensor([v.slice(0, 3), v.slice(3, 6)], { dtype, device, requiresGrad: true }),
+    b: torch.tensor(v.slice(6, 8), { dtype, device, requiresGrad: true }),
+    c: torch.tensor(v.slice(8, 10), { dtype, device, requiresGrad: true }),
   };
 }
 // loss = mean((X W^T + b - Y)^2) [+ sum((c - 1)^2) on even steps], as in scripts/fixtures/optim.py
 function loss(p: P, t: number): torch.Tensor {
-  const { X, Y } = problem(p.W.dtype);
+  const { X, Y } = problem(p.W.dtype, p.W.device);
   let l = X.matmul(p.W.t()).add(p.b).sub(Y).pow(2).mean();
   if (t % 2 === 0) l = l.add(p.c.sub(1).pow(2).sum());
   return l;
@@ -83,7 +83,6 @@ describe("optim: trajectories match PyTorch", () => {
       const { opt, sched } = build(c, p);
       const { traj, lrs } = run(c, p, opt, sched, 0, F.steps);
       const tol = c.dtype === "float64" ? 1e-12 : 1e-5;
-      if (process.env.SHOW_DIFF) console.log(c.name, maxAbsDiff(traj, c.trajectory));
       expect(maxAbsDiff(traj, c.trajectory)).to.be.at.most(tol);
       if (sched) expectClose(lrs, c.lrs);
       // state_dict(): same structure, keys and values as Python's
@@ -212,6 +211,20 @@ describe("optim: API", () => {
     const got = w.toArray() as number[];
     [0.5, -1.5, 2.5].forEach((x, i) => expect(got[i]).to.be.closeTo(x, 1e-7));
   });
+});
+
+describe("optim: CUDA", () => {
+  for (const name of ["sgd_nesterov_wd", "adam_wd_amsgrad", "adamw_groups", "rmsprop_centered_momentum_wd", "adagrad_decay_wd_init"]) {
+    it(`${name}: the trajectory on CUDA matches PyTorch's CPU one`, function () {
+      if (!torch.buildInfo.hasCuda) this.skip();
+      const c = F.cases.find((x: any) => x.name === name);
+      const p = makeParams(torch.float32, null, "cuda");
+      const { opt } = build(c, p);
+      const { traj } = run(c, p, opt, null, 0, F.steps);
+      expect(maxAbsDiff(traj, c.trajectory)).to.be.at.most(1e-5);
+      expect(p.W.device).to.match(/^cuda/);
+    });
+  }
 });
 
 describe("optim: memory", () => {
