@@ -127,6 +127,23 @@ describe("optim: loadStateDict", () => {
     });
   }
 
+  it("accepts a plain-number step (older PyTorch) for Adam and a tensor step (PyTorch 2.x) for RMSprop", () => {
+    for (const name of ["adam_wd_amsgrad", "rmsprop_centered"]) {
+      const c = F.cases.find((x: any) => x.name === name);
+      const p = makeParams(torch.float32, c.params_mid);
+      const { opt } = build(c, p);
+      const sd = dec(c.state_dict_mid);
+      for (const st of Object.values(sd.state) as any[]) {
+        if (st.step instanceof torch.Tensor) { const n = st.step.item(); st.step.dispose(); st.step = n; }
+        else st.step = torch.tensor(st.step, { dtype: torch.float32 });
+      }
+      opt.loadStateDict(sd);
+      torch.dispose(sd);
+      const { traj } = run(c, p, opt, null, F.steps / 2, F.steps);
+      expect(maxAbsDiff(traj, c.trajectory.slice(F.steps / 2)), name).to.be.at.most(1e-5);
+    }
+  });
+
   it("rejects a state dict with a different group layout", () => {
     const p = makeParams(torch.float32);
     const opt = new optim.SGD([p.W, p.b, p.c], { lr: 0.1 });
