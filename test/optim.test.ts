@@ -152,6 +152,26 @@ describe("optim: loadStateDict", () => {
   });
 });
 
+describe("optim: sparse gradients", () => {
+  for (const c of F.sparse) {
+    it(`${c.optimizer}: embedding(sparse=true) gradients step like PyTorch`, () => {
+      const w = torch.tensor(c.w0, { dtype: torch.float32, requiresGrad: true });
+      const idx = torch.tensor(c.idx);
+      const opt = new OPT[c.optimizer]([w], camel(c.kwargs));
+      const traj: number[][] = [];
+      for (let t = 0; t < c.trajectory.length; t++) {
+        torch.tidy(() => {
+          opt.zeroGrad();
+          torch.callOp("aten::embedding", w, idx, -1, false, true).pow(2).sum().backward();
+          opt.step();
+        });
+        traj.push((w.toArray() as number[][]).flat());
+      }
+      expect(maxAbsDiff(traj, c.trajectory)).to.be.at.most(1e-6);
+    });
+  }
+});
+
 describe("optim: API", () => {
   it("zeroGrad zeroes or sets to null; step skips parameters without grad", () => {
     const p = makeParams(torch.float32);
