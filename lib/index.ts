@@ -21,4 +21,5 @@ export type { LoadOptions, MapLocation } from "./serialization";
 export { getRngState, setRngState } from "./random";
 export * as safetensors from "./safetensors";
 export * as jit from "./jit";
+export * as optim from "./optim";
 export * as train from "./train";
