@@ -16,3 +16,4 @@ export { ops, callOp, schemas } from "./ops";
 export { setPrintOptions } from "./tensor_str";
 export { TorchError, buildInfo };
 export const version: string = require("../package.json").version;
+export * as nn from "./nn";
