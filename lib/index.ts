@@ -23,3 +23,4 @@ export * as safetensors from "./safetensors";
 export * as jit from "./jit";
 export * as optim from "./optim";
 export * as train from "./train";
+export * as nn from "./nn";
