@@ -118,6 +118,35 @@ describe("checkpoints", function () {
     expect(steps(again, 3)).to.not.deep.equal(full.slice(3));
   });
 
+  it("resumes an nn.Module with Adam and StepLR bit for bit", () => {
+    const { nn, optim } = torch;
+    const make = (seed: number) => {
+      torch.manualSeed(seed);
+      const model = new nn.Sequential(new nn.Linear(4, 16), new nn.ReLU(), new nn.Dropout(0.3), new nn.Linear(16, 1));
+      const optimizer = new optim.Adam(model.parameters(), { lr: 0.01 });
+      const scheduler = new optim.lrScheduler.StepLR(optimizer, { stepSize: 2, gamma: 0.5 });
+      return { model, optimizer, scheduler };
+    };
+    const run = (s: ReturnType<typeof make>, n: number) => {
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) torch.tidy(() => {
+        const x = torch.randn([8, 4]);
+        const loss = s.model.forward(x).sub(x.sum(1, true)).pow(2).mean();
+        s.optimizer.zeroGrad(); loss.backward(); s.optimizer.step(); s.scheduler.step();
+        out.push(loss.item());
+      });
+      return out;
+    };
+    const full = run(make(0), 6);
+    const a = make(0);
+    const head = run(a, 3);
+    const f = path.join(dir, "nn.pt");
+    train.saveCheckpoint(f, { model: a.model, optimizer: a.optimizer, scheduler: a.scheduler, epoch: 3 });
+    const b = make(5);
+    expect(train.loadCheckpoint(f, { model: b.model, optimizer: b.optimizer, scheduler: b.scheduler }).epoch).to.equal(3);
+    expect(head.concat(run(b, 3))).to.deep.equal(full);
+  });
+
   it("writes atomically: no temporary files left, and a failed save keeps the old checkpoint", () => {
     const s = setup(1);
     const f = path.join(dir, "atomic.pt");

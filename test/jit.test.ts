@@ -182,6 +182,62 @@ print(json.dumps({"e1": e1, "e2": e2, "params": [n for n, _ in m.named_parameter
     expect(got.code).to.match(/def forward\(self,\s*x: Tensor\)/);  // argument names come from forward(x)
   });
 
+  it("traces an nn.Module subclass with a custom forward; Python runs the file with the same outputs", function () {
+    requirePython(this);
+    const { nn } = torch;
+    class Net extends nn.Module {
+      features = new nn.Sequential(new nn.Conv2d(3, 8, 3, { padding: 1 }), new nn.BatchNorm2d(8), new nn.ReLU(), new nn.MaxPool2d(2));
+      head = new nn.Linear(8, 4);
+      forward(x: Tensor): Tensor {
+        const h = this.features.forward(x);
+        return this.head.forward(h.mean([2, 3]));
+      }
+    }
+    torch.manualSeed(3);
+    const net = new Net();
+    torch.tidy(() => { net.train(); net.forward(torch.randn([4, 3, 8, 8])); });  // running stats move away from 0/1
+    net.eval();
+    const x = torch.randn([2, 3, 8, 8]);
+    const sm = jit.trace(net, x);
+    const names = net.namedParameters().map((e) => e[0]);
+    expect(sm.namedParameters().map((e) => e[0])).to.deep.equal(names);
+    expect(sm.namedBuffers().map((e) => e[0])).to.deep.equal(net.namedBuffers().map((e) => e[0]));
+    expect(sm.namedChildren().map((e) => e[0])).to.deep.equal(["features", "head"]);
+    const y = torch.noGrad(() => net.forward(x));
+    expect(maxDiff(torch.noGrad(() => sm.forward(x)), y)).to.equal(0);
+    const f = path.join(dir, "nn_ts.pt"), io = path.join(dir, "nn_io.pt");
+    sm.save(f);
+    torch.save({ x, y, sd: net.stateDict() }, io);
+    const got = pyJson(`
+import sys, json, torch
+m = torch.jit.load(sys.argv[1]); d = torch.load(sys.argv[2])
+with torch.no_grad():
+    err = (m(d["x"]) - d["y"]).abs().max().item()
+same = all(torch.equal(v, m.state_dict()[k]) for k, v in d["sd"].items())
+print(json.dumps({"err": err, "same": same, "names": [n for n, _ in m.named_parameters()], "orig": m.original_name,
+                  "kids": [c.original_name for c in m.features.children()]}))`, f, io);
+    expect(got.err).to.be.lessThan(1e-5);
+    expect(got.same).to.equal(true);
+    expect(got.names).to.deep.equal(names);
+    expect(got.orig).to.equal("Net");
+    expect(got.kids).to.deep.equal(["Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d"]);
+  });
+
+  it("fine-tunes a TorchScript module with a torchts optimizer", function () {
+    const { nn, optim } = torch;
+    torch.manualSeed(4);
+    const net = new nn.Sequential(new nn.Linear(4, 16), new nn.ReLU(), new nn.Linear(16, 1));
+    const sm = jit.trace(net, torch.randn([1, 4]));
+    const opt = new optim.Adam(sm.parameters(), { lr: 0.05 });
+    const x = torch.randn([64, 4]);
+    const y = x.sum(1, true);
+    const loss = () => torch.tidy(() => sm.forward(x).sub(y).pow(2).mean().item());
+    const l0 = loss();
+    for (let i = 0; i < 30; i++) torch.tidy(() => { opt.zeroGrad(); sm.forward(x).sub(y).pow(2).mean().backward(); opt.step(); });
+    expect(loss()).to.be.lessThan(l0 / 4);
+    expect(maxDiff(torch.noGrad(() => net.forward(x)), torch.noGrad(() => sm.forward(x)))).to.equal(0);  // one set of weights
+  });
+
   it("traced modules alias the module's tensors (training the trace trains the module)", () => {
     torch.manualSeed(1);
     const net = new MLP();
