@@ -1,9 +1,8 @@
 #!/usr/bin/python3
 # The Python side of bench/jit.ts: makes resnet18 TorchScript (torchvision, random seeded weights), then times its
 # forward on request so the two sides run interleaved under the same machine load.
-# argv: <file to write> <threads>; stdin: "<batch> <iterations>"; stdout: median milliseconds per forward.
+# argv: <file to write> <threads>; stdin: "<batch> <iterations>"; stdout: JSON list of milliseconds per forward.
 import json
-import statistics
 import sys
 import time
 
@@ -30,4 +29,4 @@ for line in sys.stdin:
             t0 = time.perf_counter()
             m(x)
             times.append((time.perf_counter() - t0) * 1e3)
-    print(statistics.median(times), flush=True)
+    print(json.dumps(times), flush=True)
