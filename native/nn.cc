@@ -1,6 +1,7 @@
 // Built-in layers: a forward "plan" (a flat Float64Array describing one layer or a whole Sequential)
 // runs on libtorch's kernels in one native call. The same ops as PyTorch's Python modules, in the same order.
 #include "common.h"
+#include "linear.h"
 
 namespace tts {
 
@@ -60,7 +61,7 @@ static at::Tensor RunLayer(Reader& r, at::Tensor x) {
       return x;
     case kLinear: {
       at::Tensor w = r.t(), b = r.t();
-      return at::linear(x, w, b.defined() ? c10::optional<at::Tensor>(b) : c10::nullopt);
+      return Linear(x, w, b);
     }
     case kConv: {
       int64_t nd = r.i();

@@ -1,0 +1,111 @@
+// The tutorial's CIFAR10CNN training step (zeroGrad, forward, CrossEntropyLoss, backward, Adam step, inside tidy)
+// in img/s, torchts vs Python PyTorch in the same invocation.
+// Run: npm run bench:train [-- --write]   (--write puts the figures under "## Training step (tutorial CNN)" in bench/RESULTS.md).
+// bench/train_step.py runs the same model and loop in PyTorch; the two sides take turns in short rounds (alternating
+// which goes first) at batch 64 and 8 with 1 and 2 intra-op threads, so both see the same machine load. The machines
+// here are shared and noisy: each figure is the median over all rounds. Ratio = torchts img/s / PyTorch img/s.
+import { spawn } from "child_process";
+import * as os from "os";
+import * as fs from "fs";
+import * as path from "path";
+import * as readline from "readline";
+import * as torch from "../lib";
+import { nn, optim } from "../lib";
+import { Cifar10CNN } from "../examples/models/cifar10_cnn";
+
+const PY = process.env.PYTHON ?? "/usr/bin/python3";
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
+const TARGET: Record<number, number> = { 64: 1.0, 8: 1.15 };
+const CASES = [
+  { batch: 64, threads: 1, steps: 2 }, { batch: 64, threads: 2, steps: 3 },
+  { batch: 8, threads: 1, steps: 12 }, { batch: 8, threads: 2, steps: 16 },
+];
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function main(): Promise<void> {
+  const load0 = os.loadavg()[0];
+  const threads0 = torch.getNumThreads();
+  const py = spawn(PY, [path.join(__dirname, "train_step.py")], { stdio: ["pipe", "pipe", "inherit"] });
+  const lines = readline.createInterface({ input: py.stdout! })[Symbol.asyncIterator]();
+  const next = async () => { const r = await lines.next(); if (r.done) throw new Error(`${PY} bench/train_step.py exited`); return r.value; };
+  const pyInfo = JSON.parse(await next());
+  const askPy = async (threads: number, batch: number, n: number): Promise<number[]> => {
+    py.stdin!.write(`${threads} ${batch} ${n}\n`);
+    return JSON.parse(await next());
+  };
+
+  torch.manualSeed(0);
+  const model = new Cifar10CNN().train();
+  const criterion = new nn.CrossEntropyLoss();
+  const optimizer = new optim.Adam(model.parameters(), { lr: 1e-3 });
+  const data = new Map<number, [torch.Tensor, torch.Tensor]>();
+  for (const b of [64, 8]) { torch.manualSeed(b); data.set(b, [torch.randn([b, 3, 32, 32]), torch.randint(0, 10, [b])]); }
+  const timeTs = (threads: number, batch: number, n: number): number[] => {
+    torch.setNumThreads(threads);
+    const [x, y] = data.get(batch)!;
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = process.hrtime.bigint();
+      torch.tidy(() => {
+        optimizer.zeroGrad();
+        const loss = criterion.forward(model.forward(x), y);
+        loss.backward();
+        optimizer.step();
+      });
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    return times;
+  };
+
+  for (const c of CASES) { await askPy(c.threads, c.batch, 2); timeTs(c.threads, c.batch, 2); }  // warm-up
+  const live0 = torch.memory().liveTensors;
+  const all = CASES.map(() => ({ ts: [] as number[], py: [] as number[] }));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [i, c] of CASES.entries()) {
+      const pyFirst = (r + i) % 2 === 0;
+      if (pyFirst) all[i].py.push(...await askPy(c.threads, c.batch, c.steps));
+      all[i].ts.push(...timeTs(c.threads, c.batch, c.steps));
+      if (!pyFirst) all[i].py.push(...await askPy(c.threads, c.batch, c.steps));
+    }
+    process.stderr.write(`round ${r + 1}/${ROUNDS}\r`);
+  }
+  py.stdin!.end();
+  torch.setNumThreads(threads0);
+  if (torch.memory().liveTensors !== live0) throw new Error("live tensors grew during the benchmark");
+
+  const rows = [
+    "| batch, threads | torchts img/s | PyTorch img/s | ratio torchts / PyTorch | target |",
+    "|---|---:|---:|---:|---:|",
+  ];
+  for (const [i, c] of CASES.entries()) {
+    const tsIps = (c.batch * 1000) / median(all[i].ts), pyIps = (c.batch * 1000) / median(all[i].py);
+    const ratio = tsIps / pyIps;
+    rows.push(`| ${c.batch}, ${c.threads} | ${tsIps.toFixed(1)} | ${pyIps.toFixed(1)} | ${ratio.toFixed(2)} | ` +
+      `${ratio >= TARGET[c.batch] ? "≥" : "<"} ${TARGET[c.batch].toFixed(2)} |`);
+  }
+  const header = [
+    `- date: ${new Date().toISOString().slice(0, 10)}`,
+    `- machine: ${os.cpus()[0]?.model ?? "?"}, ${os.cpus().length} cores, ${os.type()} ${os.release()}; load average at start ${load0.toFixed(1)}`,
+    `- torchts on libtorch ${torch.buildInfo.libtorchVersion}, Node ${process.version}; PyTorch ${pyInfo.torch}, Python ${pyInfo.python}`,
+    `- one step: zeroGrad, forward (train mode), CrossEntropyLoss, backward, Adam step (torchts inside tidy); ` +
+      `${ROUNDS} rounds of ${CASES.map((c) => c.steps).join("/")} steps per side, alternating which side goes first; medians over all steps`,
+  ];
+  const text = `${header.join("\n")}\n\n${rows.join("\n")}`;
+  console.log(text);
+  if (process.argv.includes("--write")) {
+    const out = path.join(__dirname, "RESULTS.md");
+    const title = "## Training step (tutorial CNN)";
+    const section = `${title}\n\nMade by \`npm run bench:train -- --write\` (bench/train_step.ts; bench/train_step.py runs PyTorch in the same invocation).\n\n${text}\n`;
+    let doc = fs.existsSync(out) ? fs.readFileSync(out, "utf8") : "# Benchmarks\n";
+    const re = /## Training step \(tutorial CNN\)\n[\s\S]*?(?=\n## |$)/;
+    doc = re.test(doc) ? doc.replace(re, section.trimEnd() + "\n") : `${doc.trimEnd()}\n\n${section}`;
+    fs.writeFileSync(out, doc);
+    console.log(`wrote ${out}`);
+  }
+}
+main().catch((e) => { console.error(e); process.exit(1); });
