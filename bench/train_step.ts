@@ -16,10 +16,14 @@ import { Cifar10CNN } from "../examples/models/cifar10_cnn";
 const PY = process.env.PYTHON ?? "/usr/bin/python3";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const TARGET: Record<number, number> = { 64: 1.0, 8: 1.15 };
-const CASES = [
+const ALL_CASES = [
   { batch: 64, threads: 1, steps: 2 }, { batch: 64, threads: 2, steps: 3 },
   { batch: 8, threads: 1, steps: 12 }, { batch: 8, threads: 2, steps: 16 },
 ];
+// BENCH_CASES="8x2,64x1" picks some (batch x threads)
+const CASES = process.env.BENCH_CASES
+  ? ALL_CASES.filter((c) => process.env.BENCH_CASES!.split(",").includes(`${c.batch}x${c.threads}`))
+  : ALL_CASES;
 
 function median(xs: number[]): number {
   const s = xs.slice().sort((a, b) => a - b);

@@ -115,3 +115,89 @@ describe("CIFAR-10 CNN training steps match PyTorch", function () {
     opt.dispose();
   });
 });
+
+// The training step's fast paths (native/linear.cc, native/fused_adam.cc) must give libtorch's own results bit for bit.
+describe("training-step kernels equal libtorch's op sequences bit for bit", () => {
+  const native = require("../lib/native").native;
+  const wide = (shape: number[]) => torch.tidy(() => torch.randn(shape).mul(torch.callOp("aten::exp", torch.randn(shape).mul(2))));
+
+  it(`nn.Linear forward and gradients equal aten::linear's (kernel here: ${native.NnLinearBackend()})`, () => {
+    torch.manualSeed(7);
+    for (const [n, k, m, bias] of [[8, 2048, 256, true], [64, 256, 10, true], [3, 100, 10, false], [33, 70, 17, true]] as [number, number, number, boolean][]) {
+      torch.tidy(() => {
+        const lin = new nn.Linear(k, m, { bias });
+        const x = wide([n, k]).requiresGrad_(true), g = wide([n, m]);
+        const y = lin.forward(x);
+        y.backward(g);
+        const [gx, gw, gb] = [x.grad!, lin.weight.grad!, bias ? lin.bias!.grad : null];
+        const x2 = x.detach().requiresGrad_(true), w2 = lin.weight.detach().requiresGrad_(true);
+        const b2 = bias ? lin.bias!.detach().requiresGrad_(true) : null;
+        const y2: Tensor = torch.callOp("aten::linear", x2, w2, b2);
+        y2.backward(g);
+        const where = `${n}x${k} -> ${m}${bias ? "" : " (no bias)"}`;
+        expect(y.equal(y2), `output ${where}`).to.equal(true);
+        expect(gx.equal(x2.grad!), `input grad ${where}`).to.equal(true);
+        expect(gw.equal(w2.grad!), `weight grad ${where}`).to.equal(true);
+        if (bias) expect(gb!.equal(b2!.grad!), `bias grad ${where}`).to.equal(true);
+        expect(torch.noGrad(() => lin.forward(x)).equal(y2), `no_grad output ${where}`).to.equal(true);
+      });
+    }
+  });
+
+  it("nn.Linear second derivatives (createGraph) match aten::linear's", () => {
+    torch.manualSeed(8);
+    torch.tidy(() => {
+      const lin = new nn.Linear(6, 4);
+      const x = torch.randn([5, 6], { requiresGrad: true });
+      const [gx] = torch.autograd.grad(lin.forward(x).pow(2).sum(), [x], { createGraph: true }) as Tensor[];
+      const [gw] = torch.autograd.grad(gx.pow(2).sum(), [lin.weight]) as Tensor[];
+      const x2 = x.detach().requiresGrad_(true), w2 = lin.weight.detach().requiresGrad_(true);
+      const [gx2] = torch.autograd.grad((torch.callOp("aten::linear", x2, w2, lin.bias) as Tensor).pow(2).sum(), [x2], { createGraph: true }) as Tensor[];
+      const [gw2] = torch.autograd.grad(gx2.pow(2).sum(), [w2]) as Tensor[];
+      expect(gx.allclose(gx2, { rtol: 1e-5, atol: 1e-6 })).to.equal(true);
+      expect(gw.allclose(gw2, { rtol: 1e-5, atol: 1e-6 })).to.equal(true);
+    });
+  });
+
+  it(`Adam and AdamW steps equal PyTorch's op sequence (fused pass here: ${native.OptimFusedAdam()})`, () => {
+    // _single_tensor_adam(w) of PyTorch 1.13, op for op, with torchts tensor ops.
+    function reference(p: Tensor, g: Tensor, m: Tensor, v: Tensor, step: number, o: { lr: number; b1: number; b2: number; eps: number; wd: number; maximize: boolean; decoupled: boolean }) {
+      torch.tidy(() => {
+        let grad: Tensor = o.maximize ? torch.callOp("aten::neg", g) : g;
+        if (o.decoupled) p.mul_(1 - o.lr * o.wd);
+        else if (o.wd !== 0) grad = grad.add(p, { alpha: o.wd });
+        m.mul_(o.b1).add_(grad, { alpha: 1 - o.b1 });
+        v.mul_(o.b2).inplace("aten::addcmul_", grad, grad, { value: 1 - o.b2 });
+        const bc1 = 1 - o.b1 ** step, bc2 = 1 - o.b2 ** step;
+        const denom = (torch.callOp("aten::sqrt", v) as Tensor).div(Math.sqrt(bc2)).add_(o.eps);
+        p.inplace("aten::addcdiv_", m, denom, { value: -(o.lr / bc1) });
+      });
+    }
+    torch.manualSeed(9);
+    const cases = [
+      { n: 4096, opts: { lr: 1e-3, betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDecay: 0 }, decoupled: false },
+      { n: 4096, opts: { lr: 3e-2, betas: [0.8, 0.99] as [number, number], eps: 1e-6, weightDecay: 1e-2, maximize: true }, decoupled: false },
+      { n: 65536, opts: { lr: 1e-3, betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDecay: 1e-2 }, decoupled: true },
+      { n: 10, opts: { lr: 1e-3, betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDecay: 0 }, decoupled: false },
+    ];
+    for (const c of cases) {
+      const p = new nn.Parameter(wide([c.n]));
+      const opt = c.decoupled ? new optim.AdamW([p], c.opts) : new optim.Adam([p], c.opts);
+      const rp = torch.keep(p.detach().clone()), rm = torch.keep(torch.zeros([c.n])), rv = torch.keep(torch.zeros([c.n]));
+      const o = { lr: c.opts.lr, b1: c.opts.betas[0], b2: c.opts.betas[1], eps: c.opts.eps, wd: c.opts.weightDecay, maximize: !!(c.opts as any).maximize, decoupled: c.decoupled };
+      for (let s = 1; s <= 3; s++) {
+        const g = wide([c.n]);
+        p.grad = g;
+        opt.step();
+        reference(rp, g, rm, rv, s, o);
+        g.dispose();
+      }
+      const st = opt.state.get(p)!;
+      expect(p.equal(rp), `param n=${c.n}`).to.equal(true);
+      expect(st.exp_avg.equal(rm), `exp_avg n=${c.n}`).to.equal(true);
+      expect(st.exp_avg_sq.equal(rv), `exp_avg_sq n=${c.n}`).to.equal(true);
+      opt.dispose();
+      torch.dispose([p, rp, rm, rv]);
+    }
+  });
+});
