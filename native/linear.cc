@@ -24,9 +24,10 @@ namespace tts {
 // out[i][j] = sum over l = 0..L-1, in order, from +0, of a(i, l) * b[l][j] (float32, each product rounded).
 // a(i, l) = a[i * asi + l * asl]; b is row-major with leading dimension ldb; out has leading dimension ldo.
 // Rows i0..i1 only (a parallel chunk).
-template <int RI, int RJ>
+template <int RI, int RJ, bool MASK>
 __attribute__((target("avx2"))) static inline void Tile(int64_t i, int64_t j, int64_t L, const float* a, int64_t asi,
-                                                        int64_t asl, const float* b, int64_t ldb, float* out, int64_t ldo) {
+                                                        int64_t asl, const float* b, int64_t ldb, float* out, int64_t ldo,
+                                                        __m256i mask) {
   __m256 acc[RI][RJ];
   for (int r = 0; r < RI; r++)
     for (int c = 0; c < RJ; c++) acc[r][c] = _mm256_setzero_ps();
@@ -34,40 +35,39 @@ __attribute__((target("avx2"))) static inline void Tile(int64_t i, int64_t j, in
   const float* bp = b + j;
   for (int64_t l = 0; l < L; l++, ap += asl, bp += ldb) {
     __m256 bv[RJ];
-    for (int c = 0; c < RJ; c++) bv[c] = _mm256_loadu_ps(bp + 8 * c);
+    for (int c = 0; c < RJ; c++) bv[c] = MASK ? _mm256_maskload_ps(bp + 8 * c, mask) : _mm256_loadu_ps(bp + 8 * c);
     for (int r = 0; r < RI; r++) {
       __m256 av = _mm256_broadcast_ss(ap + r * asi);
       for (int c = 0; c < RJ; c++) acc[r][c] = _mm256_add_ps(acc[r][c], _mm256_mul_ps(av, bv[c]));
     }
   }
   for (int r = 0; r < RI; r++)
-    for (int c = 0; c < RJ; c++) _mm256_storeu_ps(out + (i + r) * ldo + j + 8 * c, acc[r][c]);
+    for (int c = 0; c < RJ; c++) {
+      float* o = out + (i + r) * ldo + j + 8 * c;
+      if (MASK) _mm256_maskstore_ps(o, mask, acc[r][c]);
+      else _mm256_storeu_ps(o, acc[r][c]);
+    }
 }
 
 __attribute__((target("avx2"))) static void SeqGemmRows(int64_t i0, int64_t i1, int64_t J, int64_t L, const float* a,
                                                         int64_t asi, int64_t asl, const float* b, int64_t ldb,
                                                         float* out, int64_t ldo) {
+  const __m256i none = _mm256_setzero_si256();
+  int64_t jt = J - J % 8;  // the last, partial group of columns goes through masked loads and stores
+  __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(J - jt)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   int64_t i = i0;
   for (; i + 4 <= i1; i += 4) {
     int64_t j = 0;
-    for (; j + 16 <= J; j += 16) Tile<4, 2>(i, j, L, a, asi, asl, b, ldb, out, ldo);
-    for (; j + 8 <= J; j += 8) Tile<4, 1>(i, j, L, a, asi, asl, b, ldb, out, ldo);
+    for (; j + 16 <= J; j += 16) Tile<4, 2, false>(i, j, L, a, asi, asl, b, ldb, out, ldo, none);
+    for (; j + 8 <= J; j += 8) Tile<4, 1, false>(i, j, L, a, asi, asl, b, ldb, out, ldo, none);
+    if (j < J) Tile<4, 1, true>(i, j, L, a, asi, asl, b, ldb, out, ldo, tail);
   }
   for (; i < i1; i++) {
     int64_t j = 0;
-    for (; j + 16 <= J; j += 16) Tile<1, 2>(i, j, L, a, asi, asl, b, ldb, out, ldo);
-    for (; j + 8 <= J; j += 8) Tile<1, 1>(i, j, L, a, asi, asl, b, ldb, out, ldo);
+    for (; j + 16 <= J; j += 16) Tile<1, 2, false>(i, j, L, a, asi, asl, b, ldb, out, ldo, none);
+    for (; j + 8 <= J; j += 8) Tile<1, 1, false>(i, j, L, a, asi, asl, b, ldb, out, ldo, none);
+    if (j < J) Tile<1, 1, true>(i, j, L, a, asi, asl, b, ldb, out, ldo, tail);
   }
-  int64_t j0 = J - J % 8;  // columns left over: one at a time, same order
-  for (int64_t ii = i0; ii < i1; ii++)
-    for (int64_t j = j0; j < J; j++) {
-      float s = 0.0f;
-      for (int64_t l = 0; l < L; l++) {
-        float p = a[ii * asi + l * asl] * b[l * ldb + j];
-        s = s + p;
-      }
-      out[ii * ldo + j] = s;
-    }
 }
 
 static void SeqGemm(int64_t I, int64_t J, int64_t L, const float* a, int64_t asi, int64_t asl, const float* b,
