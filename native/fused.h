@@ -17,3 +17,11 @@ void FusedAdam(const at::Tensor& param, const at::Tensor& grad, const at::Tensor
                const AdamArgs& a);
 
 }  // namespace tts
+
+namespace tts {
+// max_pool2d(x, 2) (stride 2, no padding, floor mode) of a contiguous float32 (N, C, H, W) input that requires grad:
+// the same values, indices and gradients as at::max_pool2d_with_indices in one tight pass. Undefined where it does
+// not apply (the caller runs at::max_pool2d).
+at::Tensor MaxPool2x2(const at::Tensor& x, at::IntArrayRef k, at::IntArrayRef s, at::IntArrayRef p, at::IntArrayRef d,
+                      bool ceil);
+}  // namespace tts

@@ -2,6 +2,7 @@
 // runs on libtorch's kernels in one native call. The same ops as PyTorch's Python modules, in the same order.
 #include "common.h"
 #include "linear.h"
+#include "fused.h"
 
 namespace tts {
 
@@ -174,7 +175,10 @@ static at::Tensor RunLayer(Reader& r, at::Tensor x) {
       auto k = r.ints(nd), s = r.ints(nd), p = r.ints(nd), d = r.ints(nd);
       bool ceil = r.b();
       if (nd == 1) return at::max_pool1d(x, k, s, p, d, ceil);
-      if (nd == 2) return at::max_pool2d(x, k, s, p, d, ceil);
+      if (nd == 2) {
+        at::Tensor y = MaxPool2x2(x, k, s, p, d, ceil);  // training, 2x2 windows: one pass (maxpool.cc)
+        return y.defined() ? y : at::max_pool2d(x, k, s, p, d, ceil);
+      }
       return at::max_pool3d(x, k, s, p, d, ceil);
     }
     case kAvgPool: {

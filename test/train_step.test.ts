@@ -159,6 +159,22 @@ describe("training-step kernels equal libtorch's op sequences bit for bit", () =
     });
   });
 
+  it(`nn.MaxPool2d(2) in training: output and gradient equal aten::max_pool2d_with_indices' (fast pass here: ${native.NnFastMaxPool()})`, () => {
+    torch.manualSeed(10);
+    torch.tidy(() => {
+      const pool = new nn.MaxPool2d(2);
+      const x = torch.randint(-3, 4, [4, 5, 12, 10]).to(torch.float32);  // ties
+      const xs = x.requiresGrad_(true), g = torch.randn([4, 5, 6, 5]);
+      const y = pool.forward(xs);
+      y.backward(g);
+      const x2 = xs.detach().requiresGrad_(true);
+      const [y2] = torch.callOp("aten::max_pool2d_with_indices", x2, [2, 2], [2, 2], [0, 0], [1, 1], false) as Tensor[];
+      y2.backward(g);
+      expect(y.equal(y2), "output").to.equal(true);
+      expect(xs.grad!.equal(x2.grad!), "input gradient").to.equal(true);
+    });
+  });
+
   it(`Adam and AdamW steps equal PyTorch's op sequence (fused pass here: ${native.OptimFusedAdam()})`, () => {
     // _single_tensor_adam(w) of PyTorch 1.13, op for op, with torchts tensor ops.
     function reference(p: Tensor, g: Tensor, m: Tensor, v: Tensor, step: number, o: { lr: number; b1: number; b2: number; eps: number; wd: number; maximize: boolean; decoupled: boolean }) {
