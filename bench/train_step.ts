@@ -98,7 +98,8 @@ async function main(): Promise<void> {
     `- date: ${new Date().toISOString().slice(0, 10)}`,
     `- machine: ${os.cpus()[0]?.model ?? "?"}, ${os.cpus().length} cores, ${os.type()} ${os.release()}; load average ${load0.toFixed(1)} at start, ${os.loadavg()[0].toFixed(1)} at end`,
     `- torchts on libtorch ${torch.buildInfo.libtorchVersion}, Node ${process.version}; PyTorch ${pyInfo.torch}, Python ${pyInfo.python}`,
-    `- torchts kernels: nn.Linear ${native.NnLinearBackend()}, Adam fused pass ${native.OptimFusedAdam() ? "on" : "off"} (both bit for bit libtorch's results)`,
+    `- torchts kernels: nn.Linear ${native.NnLinearBackend()}, MaxPool2d(2) one pass ${native.NnFastMaxPool() ? "on" : "off"}, ` +
+      `Adam fused pass ${native.OptimFusedAdam() ? "on" : "off"} (each bit for bit libtorch's own result, checked by a probe at first use)`,
     `- one step: zeroGrad, forward (train mode), CrossEntropyLoss, backward, Adam step (torchts inside tidy); ` +
       `${ROUNDS} rounds of ${CASES.map((c) => c.steps).join("/")} steps per side, alternating which side goes first; median and best step over all rounds`,
   ];

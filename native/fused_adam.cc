@@ -8,7 +8,10 @@
 // and keeps the op sequence where they differ (or without AVX2/FMA). TORCHTS_FUSED_ADAM=0 turns it off.
 #include "fused.h"
 #include "common.h"
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
+#define TTS_X86 1
+#endif
 
 #if defined(__clang__)
 #pragma clang fp contract(off)
@@ -17,6 +20,12 @@
 #endif
 
 namespace tts {
+
+#ifdef TTS_X86
+#define TTS_CPU_HAS(feature) __builtin_cpu_supports(feature)
+#else
+#define TTS_CPU_HAS(feature) false
+#endif
 
 struct Consts {
   float b1, omb1, b2, omb2, bc2s, eps, negStep, wd, decay;
@@ -41,6 +50,7 @@ static Consts MakeConsts(const AdamArgs& a) {
   return c;
 }
 
+#ifdef TTS_X86
 // Elements [i0, i1), i0 and i1 multiples of 8.
 __attribute__((target("avx2,fma"))) static void AdamBlock(float* p, const float* g, float* m, float* v, int64_t i0,
                                                           int64_t i1, const Consts& c) {
@@ -65,6 +75,7 @@ __attribute__((target("avx2,fma"))) static void AdamBlock(float* p, const float*
     _mm256_storeu_ps(p + i, P);
   }
 }
+#endif
 
 static void RunFused(const at::Tensor& p, const at::Tensor& g, const at::Tensor& m, const at::Tensor& v,
                      const AdamArgs& a) {
@@ -72,7 +83,11 @@ static void RunFused(const at::Tensor& p, const at::Tensor& g, const at::Tensor&
   float *pp = p.data_ptr<float>(), *mp = m.data_ptr<float>(), *vp = v.data_ptr<float>();
   const float* gp = g.data_ptr<float>();
   int64_t blocks = p.numel() / 8;
+#ifdef TTS_X86
   at::parallel_for(0, blocks, 4096, [&](int64_t b0, int64_t b1) { AdamBlock(pp, gp, mp, vp, b0 * 8, b1 * 8, c); });
+#else
+  throw std::runtime_error("torchts: the fused Adam pass needs x86-64 AVX2");
+#endif
 }
 
 // The op sequence of optim.cc (PyTorch's _single_tensor_adam(w), without amsgrad).
@@ -115,7 +130,7 @@ static bool Enabled() {
   static bool on = [] {
     const char* env = getenv("TORCHTS_FUSED_ADAM");
     if (env && std::string(env) == "0") return false;
-    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return false;
+    if (!TTS_CPU_HAS("avx2") || !TTS_CPU_HAS("fma")) return false;
     try { return ProbeMatches(); } catch (...) { return false; }
   }();
   return on;

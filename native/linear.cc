@@ -10,7 +10,10 @@
 #include "linear.h"
 #include "common.h"
 #include <torch/csrc/jit/frontend/tracer.h>
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
+#define TTS_X86 1
+#endif
 
 // The sums must keep each product rounded: no fused multiply-add.
 #if defined(__clang__)
@@ -21,9 +24,16 @@
 
 namespace tts {
 
+#ifdef TTS_X86
+#define TTS_CPU_HAS(feature) __builtin_cpu_supports(feature)
+#else
+#define TTS_CPU_HAS(feature) false
+#endif
+
 // out[i][j] = sum over l = 0..L-1, in order, from +0, of a(i, l) * b[l][j] (float32, each product rounded).
 // a(i, l) = a[i * asi + l * asl]; b is row-major with leading dimension ldb; out has leading dimension ldo.
 // Rows i0..i1 only (a parallel chunk).
+#ifdef TTS_X86
 template <int RI, int RJ, bool MASK>
 __attribute__((target("avx2"))) static inline void Tile(int64_t i, int64_t j, int64_t L, const float* a, int64_t asi,
                                                         int64_t asl, const float* b, int64_t ldb, float* out, int64_t ldo,
@@ -69,14 +79,19 @@ __attribute__((target("avx2"))) static void SeqGemmRows(int64_t i0, int64_t i1, 
     if (j < J) Tile<1, 1, true>(i, j, L, a, asi, asl, b, ldb, out, ldo, tail);
   }
 }
+#endif
 
 static void SeqGemm(int64_t I, int64_t J, int64_t L, const float* a, int64_t asi, int64_t asl, const float* b,
                     int64_t ldb, float* out, int64_t ldo) {
   int64_t blocks = (I + 3) / 4;
   int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, J * L));  // 4-row blocks per task
+#ifdef TTS_X86
   at::parallel_for(0, blocks, grain, [&](int64_t b0, int64_t b1) {
     SeqGemmRows(b0 * 4, std::min(I, b1 * 4), J, L, a, asi, asl, b, ldb, out, ldo);
   });
+#else
+  throw std::runtime_error("torchts: the sequential GEMM needs x86-64 AVX2");
+#endif
 }
 
 // y = x wᵀ (+ b, added last) for a contiguous (N, K) x and (M, K) w.
@@ -171,7 +186,7 @@ static bool Enabled() {
   static bool on = [] {
     const char* env = getenv("TORCHTS_LINEAR");
     if (env && std::string(env) == "aten") return false;
-    if (at::hasMKL() || !__builtin_cpu_supports("avx2")) return false;
+    if (at::hasMKL() || !TTS_CPU_HAS("avx2")) return false;
     try { return ProbeMatches(); } catch (...) { return false; }
   }();
   return on;
