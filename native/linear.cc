@@ -149,10 +149,10 @@ static bool CpuFloat(const at::Tensor& t) {
 }
 
 static at::Tensor FastLinear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
-  at::Tensor xc = x.contiguous(), wc = w.contiguous();
+  at::Tensor xc = x.contiguous(), wc = w.contiguous(), bc = b.defined() ? b.contiguous() : b;
   bool grad = at::GradMode::is_enabled() && (x.requires_grad() || w.requires_grad() || (b.defined() && b.requires_grad()));
-  if (!grad) return Forward(xc, wc, b.defined() ? b.contiguous() : b);
-  return LinearFunction::apply(xc, wc, b.defined() ? b : at::empty({0}, w.options()), b.defined());
+  if (!grad) return Forward(xc, wc, bc);
+  return LinearFunction::apply(xc, wc, b.defined() ? bc : at::empty({0}, w.options()), b.defined());
 }
 
 // The probe: this path against at::linear and its backward on awkward sizes and a wide range of magnitudes.

@@ -154,6 +154,8 @@ describe("training-step kernels equal libtorch's op sequences bit for bit", () =
         expect(gw.equal(w2.grad!), `weight grad ${where}`).to.equal(true);
         if (bias) expect(gb!.equal(b2!.grad!), `bias grad ${where}`).to.equal(true);
         expect(torch.noGrad(() => lin.forward(x)).equal(y2), `no_grad output ${where}`).to.equal(true);
+        const xt = x.detach().t().contiguous().t();  // the same values, column-major
+        expect(torch.noGrad(() => lin.forward(xt)).equal(y2), `column-major input ${where}`).to.equal(true);
       });
     }
   });
