@@ -10,6 +10,7 @@
 #include "linear.h"
 #include "common.h"
 #include <torch/csrc/jit/frontend/tracer.h>
+#include <torch/csrc/autograd/functions/utils.h>
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define TTS_X86 1
@@ -123,23 +124,22 @@ static at::Tensor GradWeight(const at::Tensor& g, const at::Tensor& x) {
   return gw;
 }
 
-struct LinearFunction : public torch::autograd::Function<LinearFunction> {
-  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x, const at::Tensor& w,
-                            const at::Tensor& b, bool hasBias) {
-    ctx->save_for_backward({x, w});
-    ctx->saved_data["bias"] = hasBias;
-    return Forward(x, w, hasBias ? b : at::Tensor());
-  }
-  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
-                                                 torch::autograd::variable_list go) {
-    auto saved = ctx->get_saved_variables();
-    const at::Tensor &x = saved[0], &w = saved[1];
-    at::Tensor g = go[0].contiguous(), gx, gw, gb;
+// The autograd node, named as PyTorch's for linear (addmm with a bias, mm without) so that grad_fn prints the same.
+struct LinearBackward : public torch::autograd::Node {
+  torch::autograd::SavedVariable x_, w_;
+  bool bias_ = false;
+  std::string name() const override { return bias_ ? "AddmmBackward0" : "MmBackward0"; }
+  void release_variables() override { x_.reset_data(); w_.reset_data(); }
+  torch::autograd::variable_list apply(torch::autograd::variable_list&& go) override {
+    at::Tensor x = x_.unpack(shared_from_this()), w = w_.unpack(shared_from_this());
+    at::Tensor gx, gw, gb;
+    if (!go[0].defined()) return {gx, gw, gb};
+    at::Tensor g = go[0].contiguous();
     bool plain = !at::GradMode::is_enabled() && g.scalar_type() == at::kFloat && !g.is_conj() && !g.is_neg();
-    if (ctx->needs_input_grad(0)) gx = plain ? GradInput(g, w) : g.mm(w);           // create_graph: differentiable ops
-    if (ctx->needs_input_grad(1)) gw = plain ? GradWeight(g, x) : g.t().mm(x);
-    if (ctx->saved_data["bias"].toBool() && ctx->needs_input_grad(2)) gb = at::sum_to(g, at::IntArrayRef{w.size(0)});
-    return {gx, gw, gb, at::Tensor()};
+    if (should_compute_output(0)) gx = plain ? GradInput(g, w) : g.mm(w);  // create_graph: differentiable ops
+    if (should_compute_output(1)) gw = plain ? GradWeight(g, x) : g.t().mm(x);
+    if (bias_ && should_compute_output(2)) gb = at::sum_to(g, at::IntArrayRef{w.size(0)});
+    return {gx, gw, gb};
   }
 };
 
@@ -152,7 +152,14 @@ static at::Tensor FastLinear(const at::Tensor& x, const at::Tensor& w, const at:
   at::Tensor xc = x.contiguous(), wc = w.contiguous(), bc = b.defined() ? b.contiguous() : b;
   bool grad = at::GradMode::is_enabled() && (x.requires_grad() || w.requires_grad() || (b.defined() && b.requires_grad()));
   if (!grad) return Forward(xc, wc, bc);
-  return LinearFunction::apply(xc, wc, b.defined() ? bc : at::empty({0}, w.options()), b.defined());
+  auto node = std::shared_ptr<LinearBackward>(new LinearBackward(), torch::autograd::deleteNode);
+  node->set_next_edges(torch::autograd::collect_next_edges(xc, wc, bc));
+  node->x_ = torch::autograd::SavedVariable(xc, false);
+  node->w_ = torch::autograd::SavedVariable(wc, false);
+  node->bias_ = bc.defined();
+  at::Tensor y = Forward(xc, wc, bc);
+  torch::autograd::set_history(y, node);
+  return y;
 }
 
 // The probe: this path against at::linear and its backward on awkward sizes and a wide range of magnitudes.

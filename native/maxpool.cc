@@ -7,6 +7,7 @@
 #include "fused.h"
 #include "common.h"
 #include <torch/csrc/jit/frontend/tracer.h>
+#include <torch/csrc/autograd/functions/utils.h>
 
 namespace tts {
 
@@ -43,16 +44,14 @@ static std::tuple<at::Tensor, at::Tensor> Forward(const at::Tensor& x) {
   return {y, ix};
 }
 
-struct MaxPoolFunction : public torch::autograd::Function<MaxPoolFunction> {
-  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x) {
-    auto r = Forward(x);
-    ctx->save_for_backward({x});
-    ctx->saved_data["indices"] = std::get<1>(r);
-    return std::get<0>(r);
-  }
-  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
-                                                 torch::autograd::variable_list go) {
-    at::Tensor x = ctx->get_saved_variables()[0], ix = ctx->saved_data["indices"].toTensor();
+// The autograd node, named as PyTorch's, with its backward.
+struct MaxPool2DWithIndicesBackward0 : public torch::autograd::Node {
+  torch::autograd::SavedVariable self_, indices_;
+  std::string name() const override { return "MaxPool2DWithIndicesBackward0"; }
+  void release_variables() override { self_.reset_data(); indices_.reset_data(); }
+  torch::autograd::variable_list apply(torch::autograd::variable_list&& go) override {
+    at::Tensor x = self_.unpack(), ix = indices_.unpack();
+    if (!go[0].defined() || !should_compute_output(0)) return {at::Tensor()};
     return {at::max_pool2d_with_indices_backward(go[0], x, {2, 2}, {2, 2}, {0, 0}, {1, 1}, false, ix)};
   }
 };
@@ -91,7 +90,14 @@ at::Tensor MaxPool2x2(const at::Tensor& x, at::IntArrayRef k, at::IntArrayRef s,
     return at::Tensor();
   if (!at::GradMode::is_enabled() || !x.requires_grad() || torch::jit::tracer::isTracing() || !Enabled())
     return at::Tensor();
-  return MaxPoolFunction::apply(x);
+  auto node = std::shared_ptr<MaxPool2DWithIndicesBackward0>(new MaxPool2DWithIndicesBackward0(), torch::autograd::deleteNode);
+  node->set_next_edges(torch::autograd::collect_next_edges(x));
+  node->self_ = torch::autograd::SavedVariable(x, false);
+  auto r = Forward(x);
+  node->indices_ = torch::autograd::SavedVariable(std::get<1>(r), false);
+  at::Tensor y = std::get<0>(r);
+  torch::autograd::set_history(y, node);
+  return y;
 }
 
 // Whether MaxPool2d(2) in training runs the pass above here (for doctor and benchmarks).

@@ -150,6 +150,7 @@ describe("training-step kernels equal libtorch's op sequences bit for bit", () =
         y2.backward(g);
         const where = `${n}x${k} -> ${m}${bias ? "" : " (no bias)"}`;
         expect(y.equal(y2), `output ${where}`).to.equal(true);
+        expect(y.gradFn, "grad_fn as PyTorch's").to.equal(bias ? "AddmmBackward0" : "MmBackward0");
         expect(gx.equal(x2.grad!), `input grad ${where}`).to.equal(true);
         expect(gw.equal(w2.grad!), `weight grad ${where}`).to.equal(true);
         if (bias) expect(gb!.equal(b2!.grad!), `bias grad ${where}`).to.equal(true);
@@ -187,6 +188,7 @@ describe("training-step kernels equal libtorch's op sequences bit for bit", () =
       const [y2] = torch.callOp("aten::max_pool2d_with_indices", x2, [2, 2], [2, 2], [0, 0], [1, 1], false) as Tensor[];
       y2.backward(g);
       expect(y.equal(y2), "output").to.equal(true);
+      expect(y.gradFn).to.equal("MaxPool2DWithIndicesBackward0");
       expect(xs.grad!.equal(x2.grad!), "input gradient").to.equal(true);
     });
   });
