@@ -56,15 +56,16 @@ function functionalForward(s: nn.Sequential, x: Tensor): Tensor {
   return y;
 }
 
-/** Min over rounds of the mean time per call (µs); the modes are interleaved so that machine noise hits all alike. */
+/** Min over rounds of the mean CPU time per call (µs); the modes are interleaved so that machine noise hits all alike. */
 function timeModes(iters: number, fns: Record<string, () => void>, rounds = 7): Record<string, number> {
   const best: Record<string, number> = {};
   for (const [k, fn] of Object.entries(fns)) { for (let i = 0; i < Math.max(3, iters / 10); i++) fn(); best[k] = Infinity; }
   for (let r = 0; r < rounds; r++) {
     for (const [k, fn] of Object.entries(fns)) {
-      const t0 = process.hrtime.bigint();
+      const t0 = process.cpuUsage();
       for (let i = 0; i < iters; i++) fn();
-      best[k] = Math.min(best[k], Number(process.hrtime.bigint() - t0) / 1e3 / iters);
+      const d = process.cpuUsage(t0);
+      best[k] = Math.min(best[k], (d.user + d.system) / iters);
     }
   }
   return best;
@@ -104,9 +105,9 @@ def t(iters, fn):
     for _ in range(max(3, iters // 10)): fn()
     best = float("inf")
     for _ in range(7):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         for _ in range(iters): fn()
-        best = min(best, (time.perf_counter() - t0) / iters * 1e6)
+        best = min(best, (time.process_time() - t0) / iters * 1e6)
     return best
 res = []
 for expr, shape, iters in json.loads(sys.argv[1]):
@@ -133,7 +134,7 @@ function pyTimes(): { fwd: number; step: number }[] | null {
 }
 
 const py = pyTimes();
-console.log(`torchts ${torch.version}, libtorch ${torch.buildInfo.libtorchVersion}, ${threads} thread(s); microseconds per call (best of 7 rounds)`);
+console.log(`torchts ${torch.version}, libtorch ${torch.buildInfo.libtorchVersion}, ${threads} thread(s); CPU microseconds per call (process CPU time, best of 7 rounds; the machine is shared, so wall time is noise)`);
 cases.forEach((c, i) => {
   const t = tsTimes(c);
   const p = py?.[i];
