@@ -106,8 +106,8 @@ export function makeGraphedTrainStep(model: Forward, optimizer: StepOptimizer, l
     loss.backward();
     optimizer.step();
     noGrad(() => {
-      lossSum.add_(loss.detach().float());
-      if (countAcc) correct.add_(out.argmax(1).eq(y).sum());
+      lossSum.inplace("aten::add_", loss.detach().float());
+      if (countAcc) correct.inplace("aten::add_", out.argmax(1).eq(y).sum());
     });
   });
   const eager = (x: Tensor, y: Tensor, setToNone: boolean) => {

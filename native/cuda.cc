@@ -348,10 +348,17 @@ static Napi::Value CudaEventElapsedTime(const Napi::CallbackInfo& info) {
 
 // ---- CUDA graphs: a JS External owns each at::cuda::CUDAGraph. Memory pools cross as [a, b] pairs. ----
 #ifdef TORCHTS_CUDA
-static at::cuda::CUDAGraph& GraphArg(const Napi::CallbackInfo& info, size_t i) {
+// After a failed capture some libtorch versions leave the allocator holding a callback into the graph
+// object (capture_end throws before ending the pool routing); such a graph is never deleted.
+struct GraphBox {
+  at::cuda::CUDAGraph g;
+  bool captureFailed = false;
+};
+static GraphBox& BoxArg(const Napi::CallbackInfo& info, size_t i) {
   if (info.Length() <= i || !info[i].IsExternal()) ThrowType(info.Env(), "argument 'graph' must be a cuda.CUDAGraph");
-  return *info[i].As<Napi::External<at::cuda::CUDAGraph>>().Data();
+  return *info[i].As<Napi::External<GraphBox>>().Data();
 }
+static at::cuda::CUDAGraph& GraphArg(const Napi::CallbackInfo& info, size_t i) { return BoxArg(info, i).g; }
 using Pool = decltype(at::cuda::graph_pool_handle());  // a pair of ids (c10::cuda::MempoolId_t)
 static Napi::Value PoolToJs(Napi::Env env, const Pool& p) {
   Napi::Array a = Napi::Array::New(env, 2);
@@ -363,8 +370,9 @@ static Napi::Value PoolToJs(Napi::Env env, const Pool& p) {
 static Napi::Value CudaGraphNew(const Napi::CallbackInfo& info) {
 #ifdef TORCHTS_CUDA
   if (!torch::cuda::is_available()) NoCuda(info.Env());
-  return Napi::External<at::cuda::CUDAGraph>::New(info.Env(), new at::cuda::CUDAGraph(),
-                                                  [](Napi::Env, at::cuda::CUDAGraph* g) { delete g; });
+  return Napi::External<GraphBox>::New(info.Env(), new GraphBox(), [](Napi::Env, GraphBox* b) {
+    if (!b->captureFailed) delete b;
+  });
 #else
   NoCuda(info.Env());
 #endif
@@ -400,7 +408,13 @@ static Napi::Value CudaGraphCaptureBegin(const Napi::CallbackInfo& info) {
 }
 static Napi::Value CudaGraphCaptureEnd(const Napi::CallbackInfo& info) {
 #ifdef TORCHTS_CUDA
-  GraphArg(info, 0).capture_end();
+  auto& box = BoxArg(info, 0);
+  try {
+    box.g.capture_end();
+  } catch (...) {
+    box.captureFailed = true;
+    throw;
+  }
   return info.Env().Undefined();
 #else
   NoCuda(info.Env());
