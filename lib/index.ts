@@ -24,3 +24,6 @@ export { autocast } from "./amp";
 export { setFloat32MatmulPrecision, getFloat32MatmulPrecision } from "./backends";
 export { OutOfMemoryError } from "./errors";
 export const version: string = require("../package.json").version;
+export * as nn from "./nn";
+export * as optim from "./optim";
+export * as train from "./train";
