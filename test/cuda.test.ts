@@ -445,3 +445,84 @@ describe("cuda streams, events, graphs and pinned memory (GPU)", function () {
     });
   });
 });
+
+// ---- multi-tensor optimizer steps: SGD foreach (any device), Adam/AdamW fused (CUDA; CPU from libtorch 2.4) ----
+function trajectory(make: (ps: torch.Tensor[]) => any, device: string, steps = 6, dtype = torch.float32): number[][] {
+  torch.manualSeed(11);
+  const W = torch.randn([5, 4], { device: "cpu" }).to({ device, dtype }).requiresGrad_(true);
+  const b = torch.randn([5], { device: "cpu" }).to({ device, dtype }).requiresGrad_(true);
+  const X = torch.randn([7, 4], { device: "cpu" }).to({ device, dtype }), T = torch.randn([7, 5], { device: "cpu" }).to({ device, dtype });
+  const opt = make([W, b]);
+  const out: number[][] = [];
+  for (let i = 0; i < steps; i++) {
+    torch.tidy(() => {
+      opt.zeroGrad();
+      X.matmul(W.t()).add(b).sub(T).pow(2).mean().backward();
+      opt.step();
+    });
+    out.push([...(W.detach().cpu().dataNumbers() as ArrayLike<number>), ...(b.detach().cpu().dataNumbers() as ArrayLike<number>)]);
+  }
+  opt.dispose();
+  torch.dispose([W, b, X, T]);
+  return out;
+}
+const libtorch = torch.buildInfo.libtorchVersion.split(".").map(Number);
+const cpuFused = libtorch[0] > 2 || (libtorch[0] === 2 && libtorch[1] >= 4);
+
+describe("optimizer steps on multi-tensor kernels (foreach / fused)", () => {
+  const { optim } = torch;
+  const sgdCases: Record<string, any> = {
+    momentum_nesterov_wd: { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 0.01 },
+    dampening_maximize: { lr: 0.05, momentum: 0.5, dampening: 0.3, maximize: true },
+    plain: { lr: 0.1 },
+  };
+  for (const [name, o] of Object.entries(sgdCases)) {
+    it(`SGD foreach: true equals the single-tensor step exactly (${name}, CPU)`, () => {
+      const a = trajectory((ps) => new optim.SGD(ps, { ...o, foreach: false }), "cpu");
+      const b = trajectory((ps) => new optim.SGD(ps, { ...o, foreach: true }), "cpu");
+      expect(b).to.deep.equal(a);
+    });
+  }
+
+  it("Adam/AdamW fused: true checks its parameters like PyTorch", function () {
+    const p = [torch.zeros([2], { device: "cpu", requiresGrad: true })];
+    expect(() => new optim.Adam(p, { fused: true, foreach: true })).to.throw("`fused` and `foreach` cannot be `True` together.");
+    if (cpuFused) this.skip();
+    expect(() => new optim.Adam(p, { fused: true })).to.throw(/`fused=True` requires all the params to be floating point Tensors of supported devices: \['cuda'\]/);
+    expect(() => new optim.AdamW(p, { fused: true })).to.throw(/supported devices/);
+    p[0].dispose();
+  });
+
+  for (const [name, Cls, extra] of [["Adam", "Adam", {}], ["Adam amsgrad wd", "Adam", { amsgrad: true, weightDecay: 0.01 }], ["AdamW", "AdamW", {}]] as const) {
+    it(`${name} fused: true follows the single-tensor trajectory (CUDA)`, function () {
+      needsGpu(this);
+      const a = trajectory((ps) => new (optim as any)[Cls](ps, { lr: 0.01, ...extra }), "cuda");
+      const b = trajectory((ps) => new (optim as any)[Cls](ps, { lr: 0.01, fused: true, ...extra }), "cuda");
+      a.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(b[i][j] - v), `step ${i} [${j}]`).to.be.at.most(1e-5)));
+    });
+  }
+
+  it("fused Adam runs inside a captured CUDA graph (no host synchronisation)", function () {
+    needsGpu(this);
+    const ref = makeProblem("cuda", 9);
+    const refOpt = new optim.Adam([ref.W, ref.b], { lr: 0.01, fused: true });
+    for (let i = 0; i < 10; i++) torch.tidy(() => {
+      const [x, y] = ref.batch(i);
+      refOpt.zeroGrad({ setToNone: true });
+      ref.lossFn(ref.model(x), y).backward();
+      refOpt.step();
+    });
+    const Wref = torch.keep(ref.W.detach().clone());
+    refOpt.dispose(); ref.free();
+    const p = makeProblem("cuda", 9);
+    const opt = new optim.Adam([p.W, p.b], { lr: 0.01, fused: true });
+    const [sx, sy] = p.batch(0);
+    const messages: string[] = [];
+    const train = cuda.makeGraphedTrainStep(p.model, opt, p.lossFn, sx, sy, { onFallback: (m) => messages.push(m) });
+    for (let i = 0; i < 10; i++) torch.tidy(() => { const [x, y] = p.batch(i); train.step(x, y); });
+    expect(messages).to.deep.equal([]);
+    expect(train.graphed).to.equal(true);
+    expect(p.W.detach().allclose(Wref, { rtol: 1e-4, atol: 1e-5 })).to.equal(true);
+    train.dispose(); opt.dispose(); p.free(); Wref.dispose(); sx.dispose(); sy.dispose();
+  });
+});
