@@ -171,6 +171,26 @@ describe("memory formats (channels_last) match PyTorch's strides", () => {
     });
   });
 
+  it("module.to({ memoryFormat }) converts 4-D parameters like PyTorch, and the CNN computes the same", () => {
+    const { nn } = torch;
+    const m = new nn.Sequential(new nn.Conv2d(3, 6, 3), new nn.BatchNorm2d(6), new nn.Flatten(), new nn.Linear(6, 2)).to({ memoryFormat: torch.channelsLast });
+    torch.tidy(() => {
+      const sd = m.stateDict();
+      for (const [k, v] of Object.entries(CL.module)) expect((sd[k] as torch.Tensor).stride(), k).to.deep.equal(v);
+    });
+    const { Cifar10CNN } = require("../examples/models/cifar10_cnn");
+    torch.manualSeed(0);
+    const net = new Cifar10CNN().to("cpu");
+    net.eval();
+    torch.tidy(() => {
+      const x = torch.randn([2, 3, 32, 32], { device: "cpu" });
+      const ref = net.forward(x);
+      net.to({ memoryFormat: torch.channelsLast });
+      const y = net.forward(x.contiguous({ memoryFormat: torch.channelsLast }));
+      expect(y.allclose(ref, { rtol: 1e-4, atol: 1e-5 })).to.equal(true);
+    });
+  });
+
   it("keeps channels_last through a CUDA convolution with cudnn.benchmark", function () {
     needsGpu(this);
     const prev = backends.cudnn.benchmark;
