@@ -1,7 +1,7 @@
 // torch.amp: autocast (run chosen ops in a lower precision) and GradScaler (loss scaling for float16).
 import { native, buildInfo } from "./native";
 import { Tensor } from "./tensor";
-import { DType, bfloat16, float16, float32, int32, dtypeFromCode } from "./dtype";
+import { DType, bfloat16, float16, float32, float64, int32, dtypeFromCode } from "./dtype";
 import { keep, tidy } from "./memory";
 import { callOp } from "./ops";
 import { noGrad } from "./autograd";
@@ -181,14 +181,22 @@ export class GradScaler {
     const st = this.stateOf(optimizer);
     if (st.stage === Stage.UNSCALED) throw new Error("unscale_() has already been called on this optimizer since the last update().");
     if (st.stage === Stage.STEPPED) throw new Error("unscale_() is being called after step().");
-    st.foundInfPerDevice = noGrad(() => tidy(() => {
-      const invScale = (callOp("aten::reciprocal", scale.double()) as Tensor).float();
+    st.foundInfPerDevice = this.unscaleGrads(optimizer, (callOp("aten::reciprocal", scale.double()) as Tensor), false);
+    st.stage = Stage.UNSCALED;
+  }
+
+  // Multiplies the grads by invScale (a float64 tensor, disposed here) per device and dtype; returns the
+  // found-inf flags per device (owned by the scaler until update()).
+  private unscaleGrads(optimizer: ScalableOptimizer, invScale64: Tensor, allowFp16: boolean): Map<string, Tensor> {
+    return noGrad(() => tidy(() => {
+      const invScale = invScale64.float();
+      invScale64.dispose();
       const byDevice = new Map<string, Map<number, Tensor[]>>();
       for (const g of optimizer.paramGroups) {
         for (const p of g.params) {
           const grad = p.grad;
           if (!grad) continue;
-          if (grad.dtype === float16) throw new Error("Attempting to unscale FP16 gradients.");
+          if (!allowFp16 && grad.dtype === float16) throw new Error("Attempting to unscale FP16 gradients.");
           const dev = grad.device;
           if (!byDevice.has(dev)) byDevice.set(dev, new Map());
           const m = byDevice.get(dev)!;
@@ -206,7 +214,6 @@ export class GradScaler {
       }
       return found;
     }));
-    st.stage = Stage.UNSCALED;
   }
 
   /**
@@ -218,6 +225,33 @@ export class GradScaler {
     this.check("step");
     const st = this.stateOf(optimizer);
     if (st.stage === Stage.STEPPED) throw new Error("step() has already been called since the last update().");
+    if ((optimizer as any)._stepSupportsAmpScaling) {
+      // A fused optimizer (Adam/AdamW with fused: true) unscales inside its kernel and skips the update on the
+      // device when foundInf is set: no host synchronisation (PyTorch's grad_scale/found_inf protocol).
+      const [scale] = this.check("step");
+      if (st.stage === Stage.READY)
+        st.foundInfPerDevice = this.unscaleGrads(optimizer, callOp("aten::ones", [], { dtype: float64, device: scale.device }), true);
+      const foundInf = tidy(() => {
+        let sum: Tensor | null = null;
+        for (const fi of st.foundInfPerDevice.values()) {
+          const f = fi.to(scale.device, { nonBlocking: true });
+          sum = sum ? sum.add(f) : f;
+        }
+        return sum!.reshape([]);
+      });
+      const o = optimizer as any;
+      o.gradScale = st.stage === Stage.UNSCALED ? null : scale;
+      o.foundInf = foundInf;
+      try {
+        const r = optimizer.step(...args);
+        st.stage = Stage.STEPPED;
+        return r;
+      } finally {
+        delete o.gradScale;
+        delete o.foundInf;
+        foundInf.dispose();
+      }
+    }
     if (st.stage === Stage.READY) this.unscale_(optimizer);
     if (st.foundInfPerDevice.size === 0) throw new Error("No inf checks were recorded for this optimizer.");
     let infs = 0;

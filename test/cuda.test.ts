@@ -546,3 +546,37 @@ describe("optimizer steps on multi-tensor kernels (foreach / fused)", () => {
     train.dispose(); opt.dispose(); p.free(); Wref.dispose(); sx.dispose(); sy.dispose();
   });
 });
+
+describe("amp.GradScaler with a fused optimizer (no host synchronisation)", () => {
+  it("unscales in the fused kernel and skips the step on inf like the unfused path (CUDA)", function () {
+    needsGpu(this);
+    const { optim, amp } = torch;
+    const run = (fused: boolean) => {
+      torch.manualSeed(21);
+      const W = torch.randn([5, 4], { device: "cuda" }).requiresGrad_(true);
+      const X = torch.randn([7, 4], { device: "cuda" }), T = torch.randn([7, 5], { device: "cuda" });
+      const opt = new optim.Adam([W], { lr: 0.01, fused });
+      expect((opt as any)._stepSupportsAmpScaling).to.equal(fused);
+      const scaler = new amp.GradScaler("cuda", { initScale: 1024, growthInterval: 2 });
+      const scales: number[] = [];
+      for (let i = 0; i < 6; i++) torch.tidy(() => {
+        opt.zeroGrad({ setToNone: true });
+        const loss = torch.autocast("cuda", { dtype: torch.float16 }, () => X.matmul(W.t()).sub(T).pow(2).mean());
+        scaler.scale(loss).backward();
+        if (i === 2) torch.noGrad(() => W.grad!.select(0, 0).select(0, 0).fill_(Infinity));
+        scaler.step(opt);
+        scaler.update();
+        scales.push(scaler.getScale());
+      });
+      const w = W.detach().cpu().dataNumbers() as Float32Array;
+      const step = (opt.state.get(W)!.step as torch.Tensor).item();
+      opt.dispose(); scaler.dispose(); torch.dispose([W, X, T]);
+      return { w, scales, step };
+    };
+    const a = run(false), b = run(true);
+    expect(b.scales).to.deep.equal(a.scales);
+    expect(b.step).to.equal(5);
+    expect(a.step).to.equal(5);
+    Array.from(a.w).forEach((v, j) => expect(Math.abs(b.w[j] - v), `[${j}]`).to.be.at.most(1e-4));
+  });
+});

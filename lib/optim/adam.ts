@@ -22,9 +22,11 @@ function checkAdam(g: ParamGroup): void {
 
 abstract class AdamBase extends Optimizer {
   protected abstract readonly decoupled: boolean;
+  /** amp.GradScaler hands fused steps its scale and found-inf flag instead of unscaling and syncing. */
+  get _stepSupportsAmpScaling(): boolean { return this.paramGroups.some((g) => g.fused); }
   protected checkGroup(g: ParamGroup): void { checkAdam(g); }
   protected updateGroup(g: ParamGroup, ps: Tensor[]): void {
-    if (g.fused) { fusedAdamStep((p) => this.stateOf(p), g, ps, this.decoupled); return; }
+    if (g.fused) { fusedAdamStep((p) => this.stateOf(p), g, ps, this.decoupled, this as any); return; }
     const m1: number[] = [], m2: number[] = [], mx: number[] = [], steps: number[] = [];
     for (const p of ps) {
       const s = this.stateOf(p);

@@ -34,7 +34,10 @@ function groupBy(ps: Tensor[]): Map<string, Tensor[]> {
 }
 
 /** One fused Adam (decoupled: AdamW) step over the parameters of a group that have gradients. */
-export function fusedAdamStep(stateOf: (p: Tensor) => State, g: ParamGroup, ps: Tensor[], decoupled: boolean): void {
+// With amp.GradScaler, `amp` holds its gradScale (null when the grads are unscaled already) and foundInf: the
+// kernel unscales the grads and skips the update where foundInf is set, and the step counters are wound back.
+export function fusedAdamStep(stateOf: (p: Tensor) => State, g: ParamGroup, ps: Tensor[], decoupled: boolean,
+  amp?: { gradScale?: Tensor | null; foundInf?: Tensor | null }): void {
   const op = decoupled ? "aten::_fused_adamw_" : "aten::_fused_adam_";
   if (schemas(op).length === 0) throw new Error(`${op} is not in libtorch ${buildInfo.libtorchVersion}; use fused: false`);
   for (const group of groupBy(ps).values()) {
@@ -58,8 +61,9 @@ export function fusedAdamStep(stateOf: (p: Tensor) => State, g: ParamGroup, ps: 
       callOp("aten::_foreach_add_", steps, 1);
       callOp(op, group, grads, m1, m2, mx, steps, {
         lr: g.lr, beta1: g.betas[0], beta2: g.betas[1], weight_decay: g.weightDecay, eps: g.eps,
-        amsgrad: !!g.amsgrad, maximize: !!g.maximize,
+        amsgrad: !!g.amsgrad, maximize: !!g.maximize, grad_scale: amp?.gradScale ?? null, found_inf: amp?.foundInf ?? null,
       });
+      if (amp?.foundInf) callOp("aten::_foreach_sub_", steps, steps.map(() => amp.foundInf!));
     });
   }
 }
