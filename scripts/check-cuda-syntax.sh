@@ -45,7 +45,7 @@ FLAGS=(-std=gnu++17 -fPIC -Wall -Wno-unused-function -Wno-unused-variable -Werro
 
 # A precompiled header like CMake's (native/pch.h through an absolute-path wrapper), so each file parses fast.
 PCH="$OUT/pch.hxx"
-echo "#include \"$ROOT/native/pch.h\"" > "$PCH.tmp"
+{ echo "#include \"$ROOT/native/pch.h\""; echo "// ${CXX} ${FLAGS[*]} ${DEFS[*]} ${INCS[*]}"; } > "$PCH.tmp"
 if ! cmp -s "$PCH.tmp" "$PCH" || [ ! -f "$PCH.gch" ] || [ "$ROOT/native/pch.h" -nt "$PCH.gch" ]; then
   mv "$PCH.tmp" "$PCH"
   echo "check-cuda-syntax: precompiling native/pch.h"
