@@ -2,8 +2,10 @@
 import { native, buildInfo } from "./native";
 import { Tensor } from "./tensor";
 import { TorchError } from "./errors";
+import { OutOfMemoryError } from "./errors";
 
 native.setFactories((id: number) => new Tensor(id), TorchError);
+native.setOutOfMemoryErrorClass(OutOfMemoryError);
 
 export * from "./dtype";
 export * from "./tensor";
@@ -15,6 +17,12 @@ export * as autograd from "./autograd";
 export { ops, callOp, schemas } from "./ops";
 export { setPrintOptions } from "./tensor_str";
 export { TorchError, buildInfo };
+export * as cuda from "./cuda";
+export * as amp from "./amp";
+export * as backends from "./backends";
+export { autocast } from "./amp";
+export { setFloat32MatmulPrecision, getFloat32MatmulPrecision } from "./backends";
+export { OutOfMemoryError } from "./errors";
 export const version: string = require("../package.json").version;
 export { save, load } from "./serialization";
 export type { LoadOptions, MapLocation } from "./serialization";

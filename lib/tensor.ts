@@ -164,6 +164,8 @@ export class Tensor {
   contiguous(opts?: { memoryFormat?: MemoryFormat }): Tensor { return callOp("aten::contiguous", this, { memory_format: opts?.memoryFormat ?? dt.contiguousFormat }); }
   copy_(src: Tensor, nonBlocking = false): this { boundCopy(K, this, src, nonBlocking); return this; }
   pinMemory(): Tensor { return callOp("aten::pin_memory", this); }
+  /** True for a CPU tensor in page-locked (pinned) memory, which copies to the GPU asynchronously. */
+  isPinned(): boolean { return callOp("aten::is_pinned", this); }
 
   // ---- autograd ----
   get requiresGrad(): boolean { return native.RequiresGrad(this._id); }

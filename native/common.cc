@@ -12,6 +12,7 @@ struct State {
   int64_t pendingExternal = 0;  // bytes not yet reported through napi_adjust_external_memory
   Napi::FunctionReference factory;
   Napi::FunctionReference errorCtor;
+  Napi::FunctionReference oomCtor;  // OutOfMemoryError, set by setOutOfMemoryErrorClass
   napi_env env = nullptr;
 };
 static thread_local State* tls = nullptr;
@@ -82,7 +83,15 @@ std::string CleanMessage(const char* what) {
   return m;
 }
 
+Napi::Error OomError(Napi::Env env, const std::string& msg) {
+  if (tls && !tls->oomCtor.IsEmpty()) return Napi::Error(env, tls->oomCtor.New({Napi::String::New(env, msg)}));
+  if (tls && !tls->errorCtor.IsEmpty()) return Napi::Error(env, tls->errorCtor.New({Napi::String::New(env, msg)}));
+  return Napi::Error::New(env, msg);
+}
+
 Napi::Error TorchError(Napi::Env env, const std::string& msg) {
+  // A CUDA allocation failure that reached us as a plain error (e.g. rethrown by a kernel wrapper).
+  if (msg.find("CUDA out of memory") != std::string::npos) return OomError(env, msg);
   if (tls && !tls->errorCtor.IsEmpty()) {
     Napi::Object e = tls->errorCtor.New({Napi::String::New(env, msg)});
     return Napi::Error(env, e);
@@ -319,6 +328,10 @@ static Napi::Value SetFactories(const Napi::CallbackInfo& info) {
   s.errorCtor = Napi::Persistent(info[1].As<Napi::Function>());
   return info.Env().Undefined();
 }
+static Napi::Value SetOutOfMemoryErrorClass(const Napi::CallbackInfo& info) {
+  S().oomCtor = Napi::Persistent(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
 static Napi::Value Dispose(const Napi::CallbackInfo& info) {
   Release(info[0].As<Napi::Number>().Int32Value());
   return info.Env().Undefined();
@@ -346,6 +359,7 @@ static Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
   tts::tls = state;
   env.SetInstanceData<tts::State>(state);  // freed with the env
   exports.Set("setFactories", Napi::Function::New(env, tts::Guard<tts::SetFactories>));
+  exports.Set("setOutOfMemoryErrorClass", Napi::Function::New(env, tts::Guard<tts::SetOutOfMemoryErrorClass>));
   exports.Set("dispose", Napi::Function::New(env, tts::Guard<tts::Dispose>));
   exports.Set("memory", Napi::Function::New(env, tts::Guard<tts::Memory>));
   for (auto& a : tts::Areas()) a.second(env, exports);

@@ -13,6 +13,7 @@ size_t LiveTensors();
 
 // ---- Errors: one path. libtorch errors become TorchError, JS misuse becomes TypeError. ----
 Napi::Error TorchError(Napi::Env env, const std::string& msg);
+Napi::Error OomError(Napi::Env env, const std::string& msg);  // torch.cuda.OutOfMemoryError (a TorchError)
 std::string CleanMessage(const char* what);
 [[noreturn]] void ThrowType(Napi::Env env, const std::string& msg);
 
@@ -22,6 +23,8 @@ Napi::Value Guard(const Napi::CallbackInfo& info) {
     return F(info);
   } catch (const Napi::Error&) {
     throw;
+  } catch (const c10::OutOfMemoryError& e) {
+    throw OomError(info.Env(), CleanMessage(e.what_without_backtrace()));
   } catch (const c10::Error& e) {
     throw TorchError(info.Env(), CleanMessage(e.what_without_backtrace()));
   } catch (const std::exception& e) {
