@@ -123,6 +123,25 @@ describe("vision.models", function () {
       } finally { m.dispose(); x.dispose(); torch.dispose(ref); }
     });
 
+    for (const name of ["efficientnetB0", "convnextTiny"]) {
+      it(`${name}: train-mode output (stochastic depth, dropout) matches under the same seed`, () => {
+        const d = path.join(dir, name);
+        const m = builders[name]({ weights: path.join(d, "weights.pth") });
+        const x: torch.Tensor = torch.load(path.join(d, "input.pt"));
+        const ref = torch.load(path.join(d, "train.pt"));
+        try {
+          m.train();
+          torch.manualSeed(5);
+          const y = torch.noGrad(() => m.forward(x)) as torch.Tensor;
+          expect(relErr(y, ref.out)).to.be.at.most(1e-4);
+          torch.manualSeed(6);
+          const y2 = torch.noGrad(() => m.forward(x)) as torch.Tensor;
+          expect(relErr(y2, ref.out), "another seed drops other blocks").to.be.greaterThan(1e-3);
+          y.dispose(); y2.dispose();
+        } finally { m.dispose(); x.dispose(); torch.dispose(ref); }
+      });
+    }
+
     it("fine-tuning: frozen resnet50 backbone, new fc head, Adam steps", () => {
       const d = path.join(dir, "resnet50");
       const model = models.resnet50({ weights: path.join(d, "weights.pth") });
