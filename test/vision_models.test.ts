@@ -1,7 +1,7 @@
 // vision.models against torchvision 0.14: state-dict keys and shapes (fixtures from scripts/fixtures/models.py),
 // outputs with torchvision's weights (written by Python at test time), seeded initialisation, fine-tuning, downloads.
 import { expect } from "chai";
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -97,6 +97,15 @@ describe("vision.models", function () {
         } finally { m.dispose(); x.dispose(); want.dispose(); }
       });
     }
+
+    it("resnet18: weights in the legacy (pre-1.6) format load too", () => {
+      const d = path.join(dir, "resnet18");
+      const a = models.resnet18({ weights: path.join(d, "weights.pth") });
+      const b = models.resnet18({ weights: path.join(d, "weights_legacy.pth") });
+      const sa = a.stateDict(), sb = b.stateDict();
+      for (const k of Object.keys(sa)) expect(maxAbs(sa[k], sb[k]), k).to.equal(0);
+      torch.dispose([sa, sb]); a.dispose(); b.dispose();
+    });
 
     it("resnet18: train-mode output, gradients and running statistics match", () => {
       const d = path.join(dir, "resnet18");
@@ -217,6 +226,35 @@ describe("vision.models", function () {
         expect(() => models.resnet18({ weights: path.join(dir, "nope.pth") })).to.throw(/no such file/);
         expect(() => models.resnet50({ weights: src })).to.throw(/size mismatch|Missing key/);
       } finally { fs.rmSync(hub, { recursive: true, force: true }); }
+    });
+
+    it("download: true fetches an http:// URL (a local server) and checks the hash", async () => {
+      const src = path.join(dir, "resnet18", "weights.pth");
+      const digest = crypto.createHash("sha256").update(fs.readFileSync(src)).digest("hex");
+      const serve = `const http = require("http"), fs = require("fs");
+        const s = http.createServer((req, res) => {
+          if (req.url.endsWith(".pth")) { res.writeHead(200, { "content-length": fs.statSync(process.argv[1]).size }); fs.createReadStream(process.argv[1]).pipe(res); }
+          else { res.writeHead(404); res.end(); }
+        }).listen(0, "127.0.0.1", () => console.log(s.address().port));`;
+      const server = spawn(process.execPath, ["-e", serve, src], { stdio: ["ignore", "pipe", "inherit"] });
+      const hub = fs.mkdtempSync(path.join(os.tmpdir(), "torchts-hub-"));
+      try {
+        const port = await new Promise<string>((resolve, reject) => {
+          server.stdout!.once("data", (b) => resolve(String(b).trim()));
+          server.once("exit", () => reject(new Error("server exited")));
+        });
+        const base = `http://127.0.0.1:${port}`;
+        const m = models.resnet18({ weights: `${base}/resnet18-${digest.slice(0, 10)}.pth`, modelDir: hub, download: true });
+        const sd = torch.load(src);
+        expect(maxAbs(m.fc.weight as torch.Tensor, sd["fc.weight"])).to.equal(0);
+        torch.dispose(sd); m.dispose();
+        expect(() => models.resnet18({ weights: `${base}/resnet18-0123abcd.pth`, modelDir: hub, download: true })).to.throw(/invalid hash value/);
+        expect(() => models.resnet18({ weights: `${base}/missing-0123abcd.bin`, modelDir: hub, download: true })).to.throw(/HTTP 404/);
+        expect(fs.readdirSync(hub)).to.deep.equal([`resnet18-${digest.slice(0, 10)}.pth`]);
+      } finally {
+        server.kill();
+        fs.rmSync(hub, { recursive: true, force: true });
+      }
     });
   });
 
