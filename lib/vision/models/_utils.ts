@@ -21,7 +21,7 @@ export function makeDivisible(v: number, divisor: number, minValue?: number | nu
 
 /**
  * Runs x through mods in order, as a Sequential would (runs of built-in layers in one native call).
- * Intermediate results are freed; the input is never freed.
+ * Results of built-in layers are freed once used; the input and custom modules' outputs are left to the caller's tidy.
  */
 export function chain(x: Tensor, mods: (nn.Module | null | undefined)[]): Tensor {
   const b = acquire();
@@ -41,8 +41,8 @@ export function chain(x: Tensor, mods: (nn.Module | null | undefined)[]): Tensor
       flush();
       const y = m.forward(x);
       if (owned && y !== x) x.dispose();
-      owned = y !== x || owned;
       x = y;
+      owned = false;  // a custom module's output may be held elsewhere: the caller's tidy frees it
     }
     flush();
   } finally { release(b); }
@@ -306,7 +306,7 @@ export function loadStateDictFromUrl(url: string, opts?: { modelDir?: string; do
 
 /** The builder's weights as a state dict (or null when none were asked for). */
 export function resolveWeights(model: string, o: WeightsOptions): Record<string, Tensor> | null {
-  let w = o.weights ?? (o.download ? "DEFAULT" : null);
+  const w = o.weights ?? (o.download ? "DEFAULT" : null);
   if (w === null || w === undefined) return null;
   if (typeof w !== "string") throw new TypeError("argument 'weights' must be a string (a file path, a weights name or a URL)");
   const urls = weightUrls[model];
