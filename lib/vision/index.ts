@@ -1,0 +1,2 @@
+// torchvision
+export * as models from "./models";
