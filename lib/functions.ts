@@ -32,8 +32,6 @@ export function sum(t: Tensor, dim?: DimOrOpts, keepdim?: boolean): Tensor { ret
 export function mean(t: Tensor, dim?: DimOrOpts, keepdim?: boolean): Tensor { return t.mean(dim, keepdim); }
 export function max(t: Tensor, dim?: any, keepdim?: boolean): any { return (t.max as any)(dim, keepdim); }
 export function min(t: Tensor, dim?: any, keepdim?: boolean): any { return (t.min as any)(dim, keepdim); }
-export function maximum(a: Tensor, b: Tensor): Tensor { return callOp("aten::maximum", a, b); }
-export function minimum(a: Tensor, b: Tensor): Tensor { return callOp("aten::minimum", a, b); }
 export function argmax(t: Tensor, dim?: any, keepdim?: boolean): Tensor { return t.argmax(dim, keepdim); }
 export function argmin(t: Tensor, dim?: any, keepdim?: boolean): Tensor { return t.argmin(dim, keepdim); }
 export function clamp(t: Tensor, min?: number | null, max?: number | null): Tensor { return t.clamp(min, max); }
@@ -52,7 +50,6 @@ export function topk(t: Tensor, k: number, dim: any = -1, largest = true, sorted
 export function allclose(a: Tensor, b: Tensor, opts?: { rtol?: number; atol?: number; equalNan?: boolean }): boolean { return a.allclose(b, opts); }
 export function equal(a: Tensor, b: Tensor): boolean { return a.equal(b); }
 export function isclose(a: Tensor, b: Tensor, opts?: { rtol?: number; atol?: number; equalNan?: boolean }): Tensor { return a.isclose(b, opts); }
-export function eq(a: Tensor, b: TensorLike): Tensor { return a.eq(b); }
 export function cumsum(t: Tensor, dim: number): Tensor { return t.cumsum(dim); }
 export function outer(a: Tensor, b: Tensor): Tensor { return a.outer(b); }
 export function dot(a: Tensor, b: Tensor): Tensor { return a.dot(b); }

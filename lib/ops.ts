@@ -46,6 +46,34 @@ export function boundInplace(name: string, overload?: string): (kw: any, ...args
   };
 }
 
+/**
+ * A lazily resolved handle for an unboxed call through the dispatcher, for schemas (Tensor) -> Tensor and
+ * (Tensor, Tensor|Scalar) -> Tensor (native T1/T2). The generated typed layer uses these.
+ */
+export class TypedOp {
+  private h = -1;
+  constructor(readonly name: string, readonly overload = "") {}
+  get handle(): number {
+    if (this.h < 0) this.h = native.TypedHandle(this.name, this.overload);
+    return this.h;
+  }
+}
+
+/** Throws a TypeError naming the argument unless x is a Tensor. */
+export function asTensor<T>(x: T, name: string): T {
+  if (x === null || typeof x !== "object" || typeof (x as any)._id !== "number") throw new TypeError(`argument '${name}' must be a Tensor`);
+  return x;
+}
+
+/** Calls a binary op: the Tensor overload, or the Scalar one for a number/boolean. Returns the new id (or undefined in place). */
+export function binary(t: TypedOp, s: TypedOp | null, self: { _id: number }, other: any, inplace: boolean): any {
+  if (other !== null && typeof other === "object" && typeof other._id === "number")
+    return inplace ? native.T2_(t.handle, self._id, other._id) : native.T2(t.handle, self._id, other._id);
+  if (s && (typeof other === "number" || typeof other === "boolean"))
+    return inplace ? native.T2_(s.handle, self._id, other) : native.T2(s.handle, self._id, other);
+  throw new TypeError(`${t.name.replace(/^aten::/, "")}(): argument 'other' must be a Tensor${s ? " or a number" : ""}`);
+}
+
 /** Operator schemas as libtorch prints them: all, or the overloads of one name. */
 export function schemas(name?: string): string[] {
   return name === undefined ? native.Schemas() : native.Schemas(name);

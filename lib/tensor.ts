@@ -2,7 +2,7 @@
 import { native } from "./native";
 import * as dt from "./dtype";
 import { DType, MemoryFormat } from "./dtype";
-import { track, finalizer } from "./memory";
+import { track, untrackFinalizer } from "./memory";
 import { callOp, bound, boundInplace } from "./ops";
 import { TorchError } from "./errors";
 import { formatTensor } from "./tensor_str";
@@ -61,10 +61,11 @@ function checkTensor(x: any, name: string): Tensor {
 export class Tensor {
   /** Slot in the native tensor table; -1 once disposed. */
   _id: number;
+  /** Whether the GC backstop holds this tensor (see memory.ts). */
+  _reg = false;
 
   constructor(id: number) {
     this._id = id;
-    finalizer.register(this, id, this);
     track(this);
   }
 
@@ -73,7 +74,7 @@ export class Tensor {
   dispose(): void {
     if (this._id >= 0) {
       native.dispose(this._id);
-      finalizer.unregister(this);
+      untrackFinalizer(this);
       this._id = -1;
     }
   }
@@ -224,10 +225,6 @@ export class Tensor {
   relu_(): this { return this.inplace("aten::relu_"); }
   pow(e: TensorLike): Tensor { return callOp("aten::pow", this, e); }
   pow_(e: TensorLike): this { return this.inplace("aten::pow_", e); }
-  remainder(o: TensorLike): Tensor { return callOp("aten::remainder", this, o); }
-  fmod(o: TensorLike): Tensor { return callOp("aten::fmod", this, o); }
-  floorDivide(o: TensorLike): Tensor { return callOp("aten::floor_divide", this, o); }
-  atan2(o: Tensor): Tensor { return callOp("aten::atan2", this, o); }
   lerp(end: Tensor, weight: TensorLike): Tensor { return callOp("aten::lerp", this, end, weight); }
   addmm(m1: Tensor, m2: Tensor, opts?: { beta?: number; alpha?: number }): Tensor { return callOp("aten::addmm", this, m1, m2, { beta: opts?.beta ?? 1, alpha: opts?.alpha ?? 1 }); }
   addcmul(t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor { return callOp("aten::addcmul", this, t1, t2, { value: opts?.value ?? 1 }); }
@@ -247,13 +244,7 @@ export class Tensor {
   normal_(mean = 0, std = 1): this { return this.inplace("aten::normal_", mean, std); }
   uniform_(from = 0, to = 1): this { return this.inplace("aten::uniform_", from, to); }
 
-  // ---- comparisons ----
-  eq(o: TensorLike): Tensor { return callOp("aten::eq", this, o); }
-  ne(o: TensorLike): Tensor { return callOp("aten::ne", this, o); }
-  lt(o: TensorLike): Tensor { return callOp("aten::lt", this, o); }
-  le(o: TensorLike): Tensor { return callOp("aten::le", this, o); }
-  gt(o: TensorLike): Tensor { return callOp("aten::gt", this, o); }
-  ge(o: TensorLike): Tensor { return callOp("aten::ge", this, o); }
+  // ---- comparisons (eq, ne, lt, le, gt, ge, logical*: generated, lib/_generated/binary.ts) ----
   equal(o: Tensor): boolean { return callOp("aten::equal", this, o); }
   allclose(o: Tensor, opts?: { rtol?: number; atol?: number; equalNan?: boolean }): boolean {
     return callOp("aten::allclose", this, o, opts?.rtol ?? 1e-5, opts?.atol ?? 1e-8, !!opts?.equalNan);
@@ -261,10 +252,6 @@ export class Tensor {
   isclose(o: Tensor, opts?: { rtol?: number; atol?: number; equalNan?: boolean }): Tensor {
     return callOp("aten::isclose", this, o, opts?.rtol ?? 1e-5, opts?.atol ?? 1e-8, !!opts?.equalNan);
   }
-  logicalAnd(o: Tensor): Tensor { return callOp("aten::logical_and", this, o); }
-  logicalOr(o: Tensor): Tensor { return callOp("aten::logical_or", this, o); }
-  logicalXor(o: Tensor): Tensor { return callOp("aten::logical_xor", this, o); }
-  logicalNot(): Tensor { return callOp("aten::logical_not", this); }
 
   // ---- reductions ----
   sum(dim?: DimOrOpts, keepdim?: boolean): Tensor {
