@@ -60,24 +60,37 @@ export function tidy<T>(fn: () => T): T;
 export function tidy<T>(name: string, fn: () => T): T;
 export function tidy<T>(a: any, b?: any): T {
   const fn: () => T = typeof a === "function" ? a : b;
-  scopes.push([]);
+  if (typeof fn !== "function") throw new TypeError("torch.tidy(): argument 'fn' must be a function");
+  const scope: Owned[] = [];
+  scopes.push(scope);
   let result: T;
-  let scope: Owned[];
   try {
     result = fn();
   } catch (e) {
-    scope = scopes.pop()!;
+    scopes.pop();
     for (const t of scope) t.dispose();
     throw e;
   }
-  scope = scopes.pop()!;
-  if (result && typeof (result as any).then === "function")
-    throw new Error("torch.tidy() does not accept an async function; free tensors with dispose() across awaits");
-  const kept = new Set<Owned>();
-  collect(result, kept, new Set());
+  scopes.pop();
   const parent = scopes.length ? scopes[scopes.length - 1] : null;
+  const r: any = result;
+  if (r !== null && typeof r === "object" && typeof r.then === "function") {
+    for (const t of scope) t.dispose();
+    throw new Error("torch.tidy() does not accept an async function; free tensors with dispose() across awaits");
+  }
+  if (r !== null && typeof r === "object" && typeof r._id === "number" && typeof r.dispose === "function") {
+    // the common case: one tensor returned
+    for (const t of scope) {
+      if (t !== r) t.dispose();
+      else if (parent) parent.push(t);
+      else adopt(t);
+    }
+    return result;
+  }
+  let kept: Set<Owned> | null = null;
+  if (r !== null && typeof r === "object") { kept = new Set(); collect(r, kept, new Set()); }
   for (const t of scope) {
-    if (kept.has(t)) { if (parent) parent.push(t); else adopt(t); }
+    if (kept !== null && kept.has(t)) { if (parent) parent.push(t); else adopt(t); }
     else t.dispose();
   }
   return result;

@@ -180,13 +180,13 @@ export class Tensor {
 
   // ---- elementwise arithmetic (hot paths bind directly) ----
   add(other: TensorLike, opts?: { alpha?: number }): Tensor {
-    if (typeof other === "number") return new Tensor(native.AddS(this._id, opts?.alpha === undefined ? other : other * opts.alpha));
+    if (typeof other === "number") return new Tensor(opts?.alpha === undefined ? native.AddS(this._id, other) : native.AddS(this._id, other, opts.alpha));
     if (typeof other === "boolean") return callOp("aten::add", this, other);
     checkTensor(other, "other");
     return new Tensor(opts?.alpha === undefined ? native.AddT(this._id, other._id) : native.AddT(this._id, other._id, opts.alpha));
   }
   sub(other: TensorLike, opts?: { alpha?: number }): Tensor {
-    if (typeof other === "number") return new Tensor(native.SubS(this._id, opts?.alpha === undefined ? other : other * opts.alpha));
+    if (typeof other === "number") return new Tensor(opts?.alpha === undefined ? native.SubS(this._id, other) : native.SubS(this._id, other, opts.alpha));
     if (typeof other === "boolean") return callOp("aten::sub", this, other);
     checkTensor(other, "other");
     return new Tensor(opts?.alpha === undefined ? native.SubT(this._id, other._id) : native.SubT(this._id, other._id, opts.alpha));
@@ -202,8 +202,9 @@ export class Tensor {
     return new Tensor(native.DivT(this._id, checkTensor(other, "other")._id));
   }
   add_(other: TensorLike, opts?: { alpha?: number }): this {
-    if (typeof other === "number") native.AddT_(this._id, opts?.alpha === undefined ? other : other * opts.alpha);
-    else if (opts?.alpha === undefined) native.AddT_(this._id, checkTensor(other, "other")._id);
+    if (typeof other === "number" || typeof other === "boolean") {
+      if (opts?.alpha === undefined) native.AddS_(this._id, other); else native.AddS_(this._id, other, opts.alpha);
+    } else if (opts?.alpha === undefined) native.AddT_(this._id, checkTensor(other, "other")._id);
     else native.AddT_(this._id, checkTensor(other, "other")._id, opts.alpha);
     return this;
   }
@@ -362,18 +363,20 @@ export class Tensor {
 
   // ---- indexing ----
   /**
-   * Python-style indexing: t.index([0, torch.slice(1, 3), null, "...", maskOrIndexTensor]).
-   * Ints select, slices view, null inserts a dim, "..." skips dims, tensors (long or bool) gather.
+   * Python-style indexing: t.index([0, torch.slice(1, 3), null, "...", maskOrIndexTensor]) is
+   * t[0, 1:3, None, ..., mask]. An array is always the tuple of indices (t.index([1, 0]) is t[1, 0]);
+   * ints select, slices view, null inserts a dim, "..." skips dims, tensors (long or bool) and nested
+   * int arrays (t.index([[0, 2]]) is t[[0, 2]]) index by position.
    */
   index(indices: Index | Index[]): Tensor {
-    const list = Array.isArray(indices) && !indices.every((x) => typeof x === "number") ? (indices as Index[]) : [indices as Index];
+    const list = Array.isArray(indices) ? (indices as Index[]) : [indices];
     const { view, adv } = this.basicIndex(list);
     if (!adv.some((a) => a !== null)) return view;
     try { return o.index(K, view, adv); } finally { view.dispose(); for (const a of adv) if (a && (a as any)._tmp) a.dispose(); }
   }
   /** In-place t[indices] = value. */
   indexPut_(indices: Index | Index[], value: TensorLike): this {
-    const list = Array.isArray(indices) && !indices.every((x) => typeof x === "number") ? (indices as Index[]) : [indices as Index];
+    const list = Array.isArray(indices) ? (indices as Index[]) : [indices];
     const { view, adv } = this.basicIndex(list);
     try {
       if (adv.some((a) => a !== null)) {
@@ -503,6 +506,7 @@ export function tensor(data: any, opts?: TensorOptions): Tensor {
 
 /** A tensor over a TypedArray's elements; copies unless { share: true } (then the tensor uses the array's memory). */
 export function fromTypedArray(data: ArrayBufferView, shape?: number[], opts?: TensorOptions & { share?: boolean }): Tensor {
+  if (!ArrayBuffer.isView(data) || data instanceof DataView) throw new TypeError("argument 'data' must be a TypedArray or Buffer");
   const u = data instanceof Buffer ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : data;
   const d = dt.dtypeOfTypedArray(u);
   const n = (u as any).length as number;

@@ -185,7 +185,16 @@ c10::ScalarType DtypeOf(const Napi::Value& v, const char* name) {
 
 c10::Device DeviceOf(const Napi::Value& v) {
   if (!v.IsString()) ThrowType(v.Env(), "device must be a string such as \"cpu\" or \"cuda:0\"");
-  return c10::Device(v.As<Napi::String>().Utf8Value());  // throws c10::Error on a bad string
+  c10::Device d(v.As<Napi::String>().Utf8Value());  // throws c10::Error on a bad string
+  if (d.is_cuda()) {
+    // libtorch's own error for a missing CUDA backend lists every dispatch key; say what is wrong instead.
+    if (!at::hasCUDA())
+      throw TorchError(v.Env(), "CUDA is not available: this torchts was built against a libtorch without CUDA, or no GPU and driver were found (device '" + d.str() + "')");
+    if (d.has_index() && d.index() >= static_cast<int>(torch::cuda::device_count()))
+      throw TorchError(v.Env(), "CUDA error: invalid device ordinal: '" + d.str() + "' but " +
+                                    std::to_string(torch::cuda::device_count()) + " CUDA device(s) are present");
+  }
+  return d;
 }
 
 Napi::Value Wrap(Napi::Env env, at::Tensor t) {

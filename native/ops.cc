@@ -400,8 +400,8 @@ static Napi::Value T1_(const Napi::CallbackInfo& info) {
 static Napi::Value T2(const Napi::CallbackInfo& info) {
   Typed& t = TypedAt(info);
   if (t.tt) return Napi::Number::New(info.Env(), Put(t.tt->call(TensorArg(info, 1, "self"), TensorArg(info, 2, "other"))));
-  if (t.ts) return Napi::Number::New(info.Env(), Put(t.ts->call(TensorArg(info, 1, "self"), ScalarOf(info[2], "other"))));
-  Mismatch(info);
+  if (!t.ts) Mismatch(info);
+  return Napi::Number::New(info.Env(), Put(t.ts->call(TensorArg(info, 1, "self"), ScalarOf(info[2], "other"))));
 }
 static Napi::Value T2_(const Napi::CallbackInfo& info) {
   Typed& t = TypedAt(info);
@@ -635,6 +635,12 @@ static Napi::Value SetFastPaths(const Napi::CallbackInfo& info) {
 }
 
 // ---- Direct (unboxed) bindings for the hottest small ops ----
+// A JS number as Python passes it to add/sub/mul/div: a wrapped 0-dim tensor (so grad_fn is AddBackward0 ...).
+static at::Tensor Wrapped(const Napi::Value& v, const char* name) {
+  at::Tensor t = c10::scalar_to_tensor(ScalarOf(v, name));
+  t.unsafeGetTensorImpl()->set_wrapped_number(true);
+  return t;
+}
 #define ID(i) TensorArg(info, i, "tensor")
 #define RET(expr) return Napi::Number::New(info.Env(), Put(expr))
 #define FAST(expr) do { at::Tensor f_ = (expr); if (f_.defined()) RET(std::move(f_)); } while (0)
@@ -644,9 +650,9 @@ static Napi::Value AddT(const Napi::CallbackInfo& info) {
   RET(at::add(ID(0), ID(1)));
 }
 static Napi::Value AddS(const Napi::CallbackInfo& info) {
-  if (info.Length() > 2) RET(at::add(ID(0), ScalarOf(info[1], "other"), ScalarOf(info[2], "alpha")));
+  if (info.Length() > 2) RET(at::add(ID(0), Wrapped(info[1], "other"), ScalarOf(info[2], "alpha")));
   FAST(FastScalar(kAdd, ID(0), info[1]));
-  RET(at::add(ID(0), ScalarOf(info[1], "other")));
+  RET(at::add(ID(0), Wrapped(info[1], "other")));
 }
 static Napi::Value SubT(const Napi::CallbackInfo& info) {
   if (info.Length() > 2) RET(at::sub(ID(0), ID(1), ScalarOf(info[2], "alpha")));
@@ -654,17 +660,17 @@ static Napi::Value SubT(const Napi::CallbackInfo& info) {
   RET(at::sub(ID(0), ID(1)));
 }
 static Napi::Value SubS(const Napi::CallbackInfo& info) {
-  if (info.Length() > 2) RET(at::sub(ID(0), ScalarOf(info[1], "other"), ScalarOf(info[2], "alpha")));
+  if (info.Length() > 2) RET(at::sub(ID(0), Wrapped(info[1], "other"), ScalarOf(info[2], "alpha")));
   FAST(FastScalar(kSub, ID(0), info[1]));
-  RET(at::sub(ID(0), ScalarOf(info[1], "other")));
+  RET(at::sub(ID(0), Wrapped(info[1], "other")));
 }
 static Napi::Value MulT(const Napi::CallbackInfo& info) { FAST(FastBinary(kMul, ID(0), ID(1))); RET(at::mul(ID(0), ID(1))); }
 static Napi::Value MulS(const Napi::CallbackInfo& info) {
   FAST(FastScalar(kMul, ID(0), info[1]));
-  RET(at::mul(ID(0), ScalarOf(info[1], "other")));
+  RET(at::mul(ID(0), Wrapped(info[1], "other")));
 }
 static Napi::Value DivT(const Napi::CallbackInfo& info) { FAST(FastBinary(kDiv, ID(0), ID(1))); RET(at::div(ID(0), ID(1))); }
-static Napi::Value DivS(const Napi::CallbackInfo& info) { RET(at::div(ID(0), ScalarOf(info[1], "other"))); }
+static Napi::Value DivS(const Napi::CallbackInfo& info) { RET(at::div(ID(0), Wrapped(info[1], "other"))); }
 static Napi::Value Matmul(const Napi::CallbackInfo& info) { FAST(FastMm(ID(0), ID(1))); RET(at::matmul(ID(0), ID(1))); }
 static Napi::Value Mm(const Napi::CallbackInfo& info) { FAST(FastMm(ID(0), ID(1))); RET(at::mm(ID(0), ID(1))); }
 static Napi::Value Relu(const Napi::CallbackInfo& info) { FAST(FastRelu(ID(0))); RET(at::relu(ID(0))); }
@@ -672,11 +678,13 @@ static Napi::Value SumAll(const Napi::CallbackInfo& info) { FAST(FastSum(ID(0)))
 static Napi::Value MeanAll(const Napi::CallbackInfo& info) { RET(at::mean(ID(0))); }
 static Napi::Value View(const Napi::CallbackInfo& info) { RET(ID(0).view(IntListArg(info, 1, "shape"))); }
 static Napi::Value Reshape(const Napi::CallbackInfo& info) { RET(at::reshape(ID(0), IntListArg(info, 1, "shape"))); }
-// In-place: add_(self, other|scalar, alpha)
+// In-place: addT_(self, other, alpha?), addS_(self, scalar, alpha?)
 static Napi::Value AddT_(const Napi::CallbackInfo& info) {
-  auto& t = ID(0);
-  if (info[1].IsNumber() || info[1].IsBoolean()) t.add_(ScalarOf(info[1], "other"), info.Length() > 2 ? ScalarOf(info[2], "alpha") : at::Scalar(1));
-  else t.add_(ID(1), info.Length() > 2 ? ScalarOf(info[2], "alpha") : at::Scalar(1));
+  ID(0).add_(ID(1), info.Length() > 2 ? ScalarOf(info[2], "alpha") : at::Scalar(1));
+  return info.Env().Undefined();
+}
+static Napi::Value AddS_(const Napi::CallbackInfo& info) {
+  ID(0).add_(Wrapped(info[1], "other"), info.Length() > 2 ? ScalarOf(info[2], "alpha") : at::Scalar(1));
   return info.Env().Undefined();
 }
 #undef ID
@@ -703,6 +711,7 @@ TTS_AREA(ops) {
   TTS_EXPORT(View);
   TTS_EXPORT(Reshape);
   TTS_EXPORT(AddT_);
+  TTS_EXPORT(AddS_);
   TTS_EXPORT(Mm);
   TTS_EXPORT(TypedHandle);
   TTS_EXPORT(T1);
