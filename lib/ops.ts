@@ -30,6 +30,15 @@ export function callOp(name: string, ...args: any[]): any {
   return native.Call(h, undefined, ...args);
 }
 
+/** callOp for in-place and out= calls whose result is not needed (no JS Tensor is made for it). */
+export function callOpDiscard(name: string, ...args: any[]): void {
+  const h = opHandle(name);
+  if (args.length && isKwargs(args[args.length - 1])) {
+    const kw = args.pop();
+    native.CallDiscard(h, kw, ...args);
+  } else native.CallDiscard(h, undefined, ...args);
+}
+
 /** A function bound to an operator handle: f(kwargs|undefined, ...args). */
 export function bound(name: string, overload?: string): (kw: any, ...args: any[]) => any {
   let h = -1;

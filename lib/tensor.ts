@@ -3,7 +3,7 @@ import { native } from "./native";
 import * as dt from "./dtype";
 import { DType, MemoryFormat } from "./dtype";
 import { track, untrackFinalizer } from "./memory";
-import { callOp, bound, boundInplace } from "./ops";
+import { callOp, callOpDiscard, bound, boundInplace, TypedOp, binary } from "./ops";
 import { TorchError } from "./errors";
 import { formatTensor } from "./tensor_str";
 
@@ -147,7 +147,7 @@ export class Tensor {
     return new Tensor(native.To(this._id, device, dtype, nb, copy, mf));
   }
   cpu(): Tensor { return this.to("cpu"); }
-  cuda(device = "cuda"): Tensor { return this.to(typeof device === "number" ? `cuda:${device}` : device); }
+  cuda(device: Device | number = "cuda"): Tensor { return this.to(typeof device === "number" ? `cuda:${device}` : device); }
   float(): Tensor { return this.to(dt.float32); }
   double(): Tensor { return this.to(dt.float64); }
   half(): Tensor { return this.to(dt.float16); }
@@ -208,11 +208,18 @@ export class Tensor {
     else native.AddT_(this._id, checkTensor(other, "other")._id, opts.alpha);
     return this;
   }
-  sub_(other: TensorLike, opts?: { alpha?: number }): this { return this.inplace("aten::sub_", other, { alpha: opts?.alpha }); }
-  mul_(other: TensorLike): this { return this.inplace("aten::mul_", other); }
-  div_(other: TensorLike): this { return this.inplace("aten::div_", other); }
-  /** Runs an in-place ATen op on this tensor and returns this. */
-  inplace(op: string, ...args: any[]): this { callOp(op, this, ...args).dispose(); return this; }
+  sub_(other: TensorLike, opts?: { alpha?: number }): this { return this.binaryInplace(1, other, opts?.alpha); }
+  mul_(other: TensorLike): this { return this.binaryInplace(2, other); }
+  div_(other: TensorLike, opts?: { roundingMode?: "trunc" | "floor" }): this {
+    return opts?.roundingMode ? this.inplace("aten::div_", other, { rounding_mode: opts.roundingMode }) : this.binaryInplace(3, other);
+  }
+  private binaryInplace(op: number, other: TensorLike, alpha?: number): this {
+    if (typeof other === "number" || typeof other === "boolean") native.BinaryInplace(op, this._id, other, true, alpha);
+    else native.BinaryInplace(op, this._id, checkTensor(other, "other")._id, false, alpha);
+    return this;
+  }
+  /** Runs an in-place ATen op (positional arguments after self, optional trailing kwargs) and returns this. */
+  inplace(op: string, ...args: any[]): this { callOpDiscard(op, this, ...args); return this; }
   matmul(other: Tensor): Tensor { return new Tensor(native.Matmul(this._id, checkTensor(other, "other")._id)); }
   mm(other: Tensor): Tensor { return callOp("aten::mm", this, other); }
   bmm(other: Tensor): Tensor { return callOp("aten::bmm", this, other); }
@@ -224,8 +231,8 @@ export class Tensor {
   t(): Tensor { return callOp("aten::t", this); }
   relu(): Tensor { return new Tensor(native.Relu(this._id)); }
   relu_(): this { return this.inplace("aten::relu_"); }
-  pow(e: TensorLike): Tensor { return callOp("aten::pow", this, e); }
-  pow_(e: TensorLike): this { return this.inplace("aten::pow_", e); }
+  pow(exponent: TensorLike): Tensor { return new Tensor(binary(opPow, opPowS, this, exponent, false)); }
+  pow_(exponent: TensorLike): this { binary(opPow_, opPowS_, this, exponent, true); return this; }
   lerp(end: Tensor, weight: TensorLike): Tensor { return callOp("aten::lerp", this, end, weight); }
   addmm(m1: Tensor, m2: Tensor, opts?: { beta?: number; alpha?: number }): Tensor { return callOp("aten::addmm", this, m1, m2, { beta: opts?.beta ?? 1, alpha: opts?.alpha ?? 1 }); }
   addcmul(t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor { return callOp("aten::addcmul", this, t1, t2, { value: opts?.value ?? 1 }); }
@@ -454,6 +461,8 @@ export class Tensor {
 }
 
 const boundCopy = boundInplace("aten::copy_");
+const opPow = new TypedOp("aten::pow", "Tensor_Tensor"), opPowS = new TypedOp("aten::pow", "Tensor_Scalar");
+const opPow_ = new TypedOp("aten::pow_", "Tensor"), opPowS_ = new TypedOp("aten::pow_", "Scalar");
 
 // ---------------- creation ----------------
 function inferShape(data: any): number[] {

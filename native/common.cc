@@ -188,8 +188,9 @@ c10::Device DeviceOf(const Napi::Value& v) {
   c10::Device d(v.As<Napi::String>().Utf8Value());  // throws c10::Error on a bad string
   if (d.is_cuda()) {
     // libtorch's own error for a missing CUDA backend lists every dispatch key; say what is wrong instead.
-    if (!at::hasCUDA())
-      throw TorchError(v.Env(), "CUDA is not available: this torchts was built against a libtorch without CUDA, or no GPU and driver were found (device '" + d.str() + "')");
+    if (!at::hasCUDA() || torch::cuda::device_count() == 0)
+      throw TorchError(v.Env(), "CUDA is not available (device '" + d.str() + "'): torchts was built against a CPU-only "
+                                "libtorch, or no GPU and driver were found (see README: \"Using a CUDA libtorch\")");
     if (d.has_index() && d.index() >= static_cast<int>(torch::cuda::device_count()))
       throw TorchError(v.Env(), "CUDA error: invalid device ordinal: '" + d.str() + "' but " +
                                     std::to_string(torch::cuda::device_count()) + " CUDA device(s) are present");

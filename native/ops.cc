@@ -687,6 +687,21 @@ static Napi::Value AddS_(const Napi::CallbackInfo& info) {
   ID(0).add_(Wrapped(info[1], "other"), info.Length() > 2 ? ScalarOf(info[2], "alpha") : at::Scalar(1));
   return info.Env().Undefined();
 }
+// binaryInplace(op, self, other, otherIsScalar, alpha?): op 0 add_, 1 sub_, 2 mul_, 3 div_; numbers as Python passes them.
+static Napi::Value BinaryInplace(const Napi::CallbackInfo& info) {
+  int64_t op = IntArg(info, 0, "op");
+  auto& t = ID(1);
+  at::Tensor o = BoolArg(info, 3, "otherIsScalar") ? Wrapped(info[2], "other") : TensorArg(info, 2, "other");
+  at::Scalar alpha = info.Length() > 4 && !info[4].IsUndefined() ? ScalarOf(info[4], "alpha") : at::Scalar(1);
+  switch (op) {
+    case 0: t.add_(o, alpha); break;
+    case 1: t.sub_(o, alpha); break;
+    case 2: t.mul_(o); break;
+    case 3: t.div_(o); break;
+    default: ThrowType(info.Env(), "argument 'op' must be 0..3");
+  }
+  return info.Env().Undefined();
+}
 #undef ID
 #undef RET
 #undef FAST
@@ -712,6 +727,7 @@ TTS_AREA(ops) {
   TTS_EXPORT(Reshape);
   TTS_EXPORT(AddT_);
   TTS_EXPORT(AddS_);
+  TTS_EXPORT(BinaryInplace);
   TTS_EXPORT(Mm);
   TTS_EXPORT(TypedHandle);
   TTS_EXPORT(T1);

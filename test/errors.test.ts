@@ -89,4 +89,11 @@ describe("errors", () => {
     expect(e.message.split("\n").length).to.be.below(4);
     expect(e.stack).to.include("errors.test");   // a JS stack trace to the caller
   });
+  it("no JS input aborts the process: every native entry with random garbage arguments", function () {
+    this.timeout(300000);
+    const r = require("child_process").spawnSync(process.execPath, [require("path").join(__dirname, "fuzz-native.js"), "7"], { encoding: "utf8" });
+    expect(r.signal, r.stderr).to.equal(null);
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/^done: \d+ entries/);
+  });
 });
