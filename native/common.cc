@@ -1,6 +1,7 @@
 // The tensor table, the error path, argument conversion and IValue conversion.
 #include "common.h"
 #include <mutex>
+#include <atomic>
 
 namespace tts {
 
@@ -15,14 +16,18 @@ struct State {
   napi_env env = nullptr;
 };
 static thread_local State* tls = nullptr;
+// While a single env (the main thread) uses the addon, its state is read without a TLS lookup.
+static State* gOnly = nullptr;
+static std::atomic<int> gEnvs{0};
 static State& S() {
+  if (gEnvs.load(std::memory_order_relaxed) == 1) return *gOnly;
   if (!tls) throw std::runtime_error("torchts: native state not initialised on this thread");
   return *tls;
 }
 
 static int64_t OwnBytes(const at::Tensor& t) {
   if (!t.defined() || !t.has_storage() || t.device().type() != c10::kCPU) return 0;
-  const auto& st = t.storage();
+  const auto& st = t.unsafeGetTensorImpl()->unsafe_storage();  // no refcount traffic
   return st.use_count() == 1 ? static_cast<int64_t>(st.nbytes()) : 0;
 }
 static void ReportExternal(State& s, int64_t delta) {
@@ -329,9 +334,22 @@ static Napi::Value SetFactories(const Napi::CallbackInfo& info) {
   s.errorCtor = Napi::Persistent(info[1].As<Napi::Function>());
   return info.Env().Undefined();
 }
-static Napi::Value Dispose(const Napi::CallbackInfo& info) {
-  Release(info[0].As<Napi::Number>().Int32Value());
-  return info.Env().Undefined();
+// dispose(id): the most frequent call of all, so a plain napi_callback without node-addon-api's wrapper.
+static napi_value DisposeRaw(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t id;
+  if (napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr) != napi_ok || argc < 1 ||
+      napi_get_value_int32(env, argv[0], &id) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "dispose: argument 'id' must be a number");
+    return nullptr;
+  }
+  try {
+    Release(id);
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, e.what());
+  }
+  return nullptr;
 }
 static Napi::Value Memory(const Napi::CallbackInfo& info) {
   State& s = S();
@@ -354,9 +372,12 @@ static Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
   auto* state = new tts::State();
   state->env = env;
   tts::tls = state;
+  if (tts::gEnvs.fetch_add(1) == 0) tts::gOnly = state;
   env.SetInstanceData<tts::State>(state);  // freed with the env
   exports.Set("setFactories", Napi::Function::New(env, tts::Guard<tts::SetFactories>));
-  exports.Set("dispose", Napi::Function::New(env, tts::Guard<tts::Dispose>));
+  napi_value disposeFn;
+  napi_create_function(env, "dispose", NAPI_AUTO_LENGTH, tts::DisposeRaw, nullptr, &disposeFn);
+  exports.Set("dispose", Napi::Value(env, disposeFn));
   exports.Set("memory", Napi::Function::New(env, tts::Guard<tts::Memory>));
   for (auto& a : tts::Areas()) a.second(env, exports);
   return exports;

@@ -23,7 +23,8 @@ Napi::Value Guard(const Napi::CallbackInfo& info) {
   } catch (const Napi::Error&) {
     throw;
   } catch (const c10::Error& e) {
-    throw TorchError(info.Env(), CleanMessage(e.what_without_backtrace()));
+    // TORCHTS_BACKTRACE=1 keeps libtorch's C++ backtrace in the message
+    throw TorchError(info.Env(), CleanMessage(getenv("TORCHTS_BACKTRACE") ? e.what() : e.what_without_backtrace()));
   } catch (const std::exception& e) {
     throw TorchError(info.Env(), CleanMessage(e.what()));
   }
