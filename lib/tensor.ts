@@ -176,7 +176,7 @@ export class Tensor {
     native.Backward(this._id, gradient ? gradient._id : -1, opts?.retainGraph, !!opts?.createGraph);
   }
   detach(): Tensor { return callOp("aten::detach", this); }
-  detach_(): this { callOp("aten::detach_", this).dispose(); return this; }
+  detach_(): this { return this.inplace("aten::detach_"); }
 
   // ---- elementwise arithmetic (hot paths bind directly) ----
   add(other: TensorLike, opts?: { alpha?: number }): Tensor {
@@ -221,7 +221,7 @@ export class Tensor {
   /** Runs an in-place ATen op (positional arguments after self, optional trailing kwargs) and returns this. */
   inplace(op: string, ...args: any[]): this { callOpDiscard(op, this, ...args); return this; }
   matmul(other: Tensor): Tensor { return new Tensor(native.Matmul(this._id, checkTensor(other, "other")._id)); }
-  mm(other: Tensor): Tensor { return callOp("aten::mm", this, other); }
+  mm(other: Tensor): Tensor { return new Tensor(native.Mm(this._id, checkTensor(other, "other")._id)); }
   bmm(other: Tensor): Tensor { return callOp("aten::bmm", this, other); }
   mv(v: Tensor): Tensor { return callOp("aten::mv", this, v); }
   dot(v: Tensor): Tensor { return callOp("aten::dot", this, v); }
@@ -489,7 +489,7 @@ function finish(t: Tensor, opts?: TensorOptions): Tensor {
 
 /** A tensor from nested arrays, numbers, booleans, TypedArrays or Buffers (copied). Like torch.tensor. */
 export function tensor(data: any, opts?: TensorOptions): Tensor {
-  if (data instanceof Tensor) return finish(data.detach().clone(), opts);
+  if (data instanceof Tensor) { const d = data.detach(); const c = d.clone(); d.dispose(); return finish(c, opts); }
   if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
     const buf = data instanceof Buffer ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : data;
     return finish(new Tensor(native.FromBuffer(buf, [(buf as any).length], dt.dtypeOfTypedArray(buf), false)), opts);
