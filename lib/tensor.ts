@@ -333,11 +333,11 @@ export class Tensor {
   view(...shape: (number | number[] | DType)[]): Tensor {
     if (shape.length === 1 && shape[0] instanceof DType) return callOp("aten::view", this, shape[0]);
     const s = shape.length === 1 && Array.isArray(shape[0]) ? shape[0] : (shape as number[]);
-    return new Tensor(native.View(this._id, s));
+    return new Tensor(s.length === 1 ? native.View(this._id, s[0]) : native.View(this._id, s));
   }
   reshape(...shape: (number | number[])[]): Tensor {
     const s = shape.length === 1 && Array.isArray(shape[0]) ? shape[0] : (shape as number[]);
-    return new Tensor(native.Reshape(this._id, s));
+    return new Tensor(s.length === 1 ? native.Reshape(this._id, s[0]) : native.Reshape(this._id, s));
   }
   viewAs(o: Tensor): Tensor { return this.view(o.shape); }
   reshapeAs(o: Tensor): Tensor { return this.reshape(o.shape); }

@@ -99,7 +99,8 @@ void ThrowType(Napi::Env env, const std::string& msg) { throw Napi::TypeError::N
 
 // ---- arguments ----
 static int32_t IdOf(Napi::Env env, const Napi::Value& v, const char* name) {
-  if (v.IsNumber()) return v.As<Napi::Number>().Int32Value();
+  int32_t id;
+  if (napi_get_value_int32(env, v, &id) == napi_ok) return id;  // one N-API call for the usual case
   if (v.IsObject() && !v.IsArray()) {
     Napi::Value id = v.As<Napi::Object>().Get("_id");
     if (id.IsNumber()) return id.As<Napi::Number>().Int32Value();

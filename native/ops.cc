@@ -676,8 +676,22 @@ static Napi::Value Mm(const Napi::CallbackInfo& info) { FAST(FastMm(ID(0), ID(1)
 static Napi::Value Relu(const Napi::CallbackInfo& info) { FAST(FastRelu(ID(0))); RET(at::relu(ID(0))); }
 static Napi::Value SumAll(const Napi::CallbackInfo& info) { FAST(FastSum(ID(0))); RET(at::sum(ID(0))); }
 static Napi::Value MeanAll(const Napi::CallbackInfo& info) { RET(at::mean(ID(0))); }
-static Napi::Value View(const Napi::CallbackInfo& info) { RET(ID(0).view(IntListArg(info, 1, "shape"))); }
-static Napi::Value Reshape(const Napi::CallbackInfo& info) { RET(at::reshape(ID(0), IntListArg(info, 1, "shape"))); }
+// view(id, shape[]) or view(id, d0, d1, ...): separate numbers skip the array reads
+static std::vector<int64_t> ShapeArgs(const Napi::CallbackInfo& info) {
+  if (info.Length() == 2 && info[1].IsArray()) return IntListArg(info, 1, "shape");
+  std::vector<int64_t> dims(info.Length() > 1 ? info.Length() - 1 : 0);
+  for (size_t i = 1; i < info.Length(); i++) {
+    int64_t d;
+    double x;
+    if (napi_get_value_double(info.Env(), info[i], &x) != napi_ok || x != std::floor(x) || !std::isfinite(x))
+      ThrowType(info.Env(), "argument 'shape' must be an array of integers");
+    d = static_cast<int64_t>(x);
+    dims[i - 1] = d;
+  }
+  return dims;
+}
+static Napi::Value View(const Napi::CallbackInfo& info) { RET(ID(0).view(ShapeArgs(info))); }
+static Napi::Value Reshape(const Napi::CallbackInfo& info) { RET(at::reshape(ID(0), ShapeArgs(info))); }
 // In-place: addT_(self, other, alpha?), addS_(self, scalar, alpha?)
 static Napi::Value AddT_(const Napi::CallbackInfo& info) {
   ID(0).add_(ID(1), info.Length() > 2 ? ScalarOf(info[2], "alpha") : at::Scalar(1));
