@@ -216,15 +216,27 @@ static std::string SnakeCase(const std::string& s) {
   return r;
 }
 
-// Try to build the stack for one schema. args: info[first..]; kwargs may be empty.
+// Try to build the stack for one schema. args: info[first..]; kwargs may be empty. On a mismatch, `why`
+// (when given) says which argument did not fit.
+static std::string Describe(const Napi::Value& v);
+// The schema's type as written in native_functions.yaml (libtorch prints Scalar as "number").
+static std::string TypeName(const c10::Argument& p) {
+  std::string t = p.type()->annotation_str();
+  for (size_t at = t.find("number"); at != std::string::npos; at = t.find("number", at + 6)) t.replace(at, 6, "Scalar");
+  return t;
+}
 static bool BuildStack(const c10::FunctionSchema& s, const Napi::CallbackInfo& info, size_t first,
-                       const Napi::Object* kwargs, bool lenient, std::vector<c10::IValue>& stack) {
+                       const Napi::Object* kwargs, bool lenient, std::vector<c10::IValue>& stack,
+                       std::string* why = nullptr) {
   const auto& params = s.arguments();
   size_t npos = info.Length() - first;
   size_t positional = 0;
   for (auto& p : params) if (!p.kwarg_only()) positional++;
-  if (npos > positional) return false;
-  size_t usedKw = 0;
+  if (npos > positional) {
+    if (why) *why = "takes " + std::to_string(positional) + " positional arguments but " + std::to_string(npos) + " were given";
+    return false;
+  }
+  std::vector<std::string> usedKeys;
   stack.clear();
   stack.reserve(params.size());
   for (size_t i = 0; i < params.size(); i++) {
@@ -233,25 +245,40 @@ static bool BuildStack(const c10::FunctionSchema& s, const Napi::CallbackInfo& i
     bool have = false;
     if (!p.kwarg_only() && i < npos) { v = info[first + i]; have = !v.IsUndefined(); }
     if (!have && kwargs) {
-      if (kwargs->Has(p.name())) { v = kwargs->Get(p.name()); have = true; usedKw++; }
+      if (kwargs->Has(p.name())) { v = kwargs->Get(p.name()); have = true; usedKeys.push_back(p.name()); }
       else {
         // camelCase keys map to snake_case names (keepdim, memoryFormat -> memory_format)
         for (const auto& k : kwargs->GetPropertyNames()) {
           std::string key = static_cast<Napi::Value>(k.second).As<Napi::String>().Utf8Value();
-          if (SnakeCase(key) == p.name()) { v = kwargs->Get(key); have = true; usedKw++; break; }
+          if (SnakeCase(key) == p.name()) { v = kwargs->Get(key); have = true; usedKeys.push_back(key); break; }
         }
       }
     }
     if (!have || v.IsUndefined()) {
       if (p.default_value()) { stack.push_back(*p.default_value()); continue; }
       if (p.real_type()->kind() == TypeKind::OptionalType) { stack.emplace_back(); continue; }
+      if (why) *why = "missing argument '" + p.name() + "' (" + TypeName(p) + ")";
       return false;
     }
     c10::IValue iv;
-    if (!Convert(v, p.real_type(), p.N(), lenient, iv)) return false;
+    if (!Convert(v, p.real_type(), p.N(), lenient, iv)) {
+      if (why) *why = "argument '" + p.name() + "' must be " + TypeName(p) + ", not " + Describe(v);
+      return false;
+    }
     stack.push_back(std::move(iv));
   }
-  if (kwargs && usedKw != kwargs->GetPropertyNames().Length()) return false;
+  if (kwargs && usedKeys.size() != kwargs->GetPropertyNames().Length()) {
+    if (why) {
+      for (const auto& k : kwargs->GetPropertyNames()) {
+        std::string key = static_cast<Napi::Value>(k.second).As<Napi::String>().Utf8Value();
+        if (std::find(usedKeys.begin(), usedKeys.end(), key) == usedKeys.end()) {
+          *why = "unexpected keyword argument '" + key + "'";
+          break;
+        }
+      }
+    }
+    return false;
+  }
   return true;
 }
 
@@ -300,11 +327,24 @@ static Napi::Value DoCall(const Napi::CallbackInfo& info, bool discard) {
       }
     }
   }
+  // Say why each candidate did not fit; one candidate (or one shared reason) gives a one-line message.
+  std::vector<std::pair<std::string, std::string>> reasons;
+  for (auto& op : set.ops) {
+    const auto& s = op.schema();
+    if (IsOut(s) && !(kwargs && kwargs->Has("out"))) continue;
+    std::string why;
+    BuildStack(s, info, 2, kwargs, true, stack, &why);
+    std::ostringstream os; os << s;
+    reasons.emplace_back(os.str(), why);
+  }
+  bool same = !reasons.empty();
+  for (auto& r : reasons) same &= r.second == reasons[0].second;
+  if (same) ThrowType(env, set.name + "(): " + reasons[0].second);
   std::string got;
   for (size_t i = 2; i < info.Length(); i++) got += (i > 2 ? ", " : "") + Describe(info[i]);
   if (kwargs) got += (got.empty() ? "" : ", ") + std::string("{kwargs}");
   std::string msg = set.name + "() received an invalid combination of arguments: got (" + got + "), but expected one of:";
-  for (auto& op : set.ops) { std::ostringstream os; os << op.schema(); msg += "\n * " + os.str(); }
+  for (auto& r : reasons) msg += "\n * " + r.first + "\n     " + r.second;
   ThrowType(env, msg);
 }
 

@@ -106,7 +106,11 @@ describe("torch.ops.aten", () => {
     expect(torch.schemas("add").some((s) => s.startsWith("aten::add.Tensor("))).to.equal(true);
     expect(torch.schemas().length).to.be.greaterThan(1000);
     expect(() => aten.no_such_op(torch.ones([1]))).to.throw(torch.TorchError, /unknown operator 'aten::no_such_op'/);
-    expect(() => aten.add("a", 1)).to.throw(TypeError, /aten::add\(\) received an invalid combination of arguments: got \(str, int\)/);
+    expect(() => aten.add("a", 1)).to.throw(TypeError, /^aten::add\(\): argument 'self' must be Tensor, not str$/);
+    expect(() => aten.transpose(torch.ones([2, 2]), "a", 1)).to.throw(TypeError, /argument 'dim0' must be int, not str/);
+    expect(() => aten.add(torch.ones([1]), "s")).to.throw(TypeError, /invalid combination of arguments: got \(Tensor, str\)[^]*argument 'other' must be Scalar, not str/);
+    expect(() => aten.relu(torch.ones([1]), 1)).to.throw(TypeError, /takes 1 positional arguments but 2 were given/);
+    expect(() => aten.relu(torch.ones([1]), { inplace: true })).to.throw(TypeError, /unexpected keyword argument 'inplace'/);
     expect(() => aten.zeros([2], { dtype: "float99" })).to.throw(TypeError, /unknown dtype 'float99'/);
   });
 });
