@@ -124,5 +124,12 @@ export function formatTensor(t: Tensor): string {
   const gf = t.gradFn;
   if (gf) suffix.push(`grad_fn=<${gf.replace(/^torch::autograd::/, "")}>`);
   else if (t.requiresGrad) suffix.push("requires_grad=True");
-  return "tensor(" + body + (suffix.length ? ", " + suffix.join(", ") : "") + ")";
+  // Python's _add_suffixes: a suffix that would pass the line width goes on a new line
+  let out = "tensor(" + body;
+  let lastLen = out.length - out.lastIndexOf("\n") + 1;
+  for (const sfx of suffix) {
+    if (lastLen + sfx.length + 2 > printOptions.linewidth) { out += ",\n" + " ".repeat(indent) + sfx; lastLen = indent + sfx.length; }
+    else { out += ", " + sfx; lastLen += sfx.length + 2; }
+  }
+  return out + ")";
 }

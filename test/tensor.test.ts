@@ -1,7 +1,7 @@
 // Tensors: creation, dtypes, devices, reading back, printing (compared with Python's repr).
 import { expect } from "chai";
 import * as torch from "../lib";
-import { loadFixture, decode } from "./helpers";
+import { loadFixture, decode, pythonTorch } from "./helpers";
 
 const fixture = loadFixture("tensor", "tensor.json");
 const hasCuda = torch.buildInfo.hasCuda;
@@ -209,6 +209,18 @@ describe("toString matches Python's repr", () => {
       });
     });
   }
+  it("matches repr() for 300 random tensors made by Python (interop)", function () {
+    const py = pythonTorch();
+    if (!py) { console.log("      (skipped: /usr/bin/python3 with torch not found)"); this.skip(); }
+    const r = require("child_process").spawnSync(py, [require("path").join(__dirname, "python", "reprs.py")], { encoding: "utf8", maxBuffer: 1 << 26 });
+    expect(r.status, r.stderr).to.equal(0);
+    let bad = 0, first = "";
+    for (const c of JSON.parse(r.stdout)) {
+      const s = torch.tidy(() => decode(c).toString());
+      if (s !== c.repr) { if (!bad) first = `got\n${s}\nexpected\n${c.repr}`; bad++; }
+    }
+    expect(bad, first).to.equal(0);
+  });
   it("util.inspect uses it, and a disposed tensor prints as such", () => {
     const t = torch.tensor([1, 2]);
     expect(require("util").inspect(t)).to.equal("tensor([1, 2])");
