@@ -3,6 +3,23 @@ import { native } from "./native";
 
 const handles = new Map<string, number>();
 
+// Call returns a tensor as its id (kind 1) or tensors as an array of ids (kind 2), flagged in this shared
+// array; wrapping them here is cheaper than the addon calling back into JS for each.
+const kind = new Int32Array(1);
+native.setReturnKind(kind);
+let makeTensor: (id: number) => any = () => { throw new Error("torchts: Tensor is not loaded"); };
+/** Called once by tensor.ts. */
+export function setTensorFactory(f: (id: number) => any): void { makeTensor = f; }
+function result(r: any): any {
+  const k = kind[0];
+  if (k === 0) return r;
+  kind[0] = 0;
+  if (k === 1) return makeTensor(r);
+  const out = new Array(r.length);
+  for (let i = 0; i < r.length; i++) out[i] = makeTensor(r[i]);
+  return out;
+}
+
 /** A cached handle for an operator (all overloads, or one when `overload` is given). */
 export function opHandle(name: string, overload?: string): number {
   const key = overload === undefined ? name : `${name}.${overload}!`;
@@ -25,9 +42,9 @@ export function callOp(name: string, ...args: any[]): any {
   const h = opHandle(name);
   if (args.length && isKwargs(args[args.length - 1])) {
     const kw = args.pop();
-    return native.Call(h, kw, ...args);
+    return result(native.Call(h, kw, ...args));
   }
-  return native.Call(h, undefined, ...args);
+  return result(native.Call(h, undefined, ...args));
 }
 
 /** callOp for in-place and out= calls whose result is not needed (no JS Tensor is made for it). */
@@ -44,7 +61,7 @@ export function bound(name: string, overload?: string): (kw: any, ...args: any[]
   let h = -1;
   return (kw: any, ...args: any[]) => {
     if (h < 0) h = opHandle(name, overload);
-    return native.Call(h, kw, ...args);
+    return result(native.Call(h, kw, ...args));
   };
 }
 export function boundInplace(name: string, overload?: string): (kw: any, ...args: any[]) => void {
@@ -100,8 +117,8 @@ function namespace(ns: string): any {
           if (typeof ov !== "string" || ov in target) return (target as any)[ov];
           return (...args: any[]) => {
             const h = opHandle(qual, ov === "default" ? "" : ov);
-            if (args.length && isKwargs(args[args.length - 1])) { const kw = args.pop(); return native.Call(h, kw, ...args); }
-            return native.Call(h, undefined, ...args);
+            if (args.length && isKwargs(args[args.length - 1])) { const kw = args.pop(); return result(native.Call(h, kw, ...args)); }
+            return result(native.Call(h, undefined, ...args));
           };
         },
       });

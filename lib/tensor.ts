@@ -3,7 +3,7 @@ import { native } from "./native";
 import * as dt from "./dtype";
 import { DType, MemoryFormat } from "./dtype";
 import { track, untrackFinalizer } from "./memory";
-import { callOp, callOpDiscard, bound, boundInplace, TypedOp, binary } from "./ops";
+import { callOp, callOpDiscard, bound, boundInplace, TypedOp, binary, setTensorFactory } from "./ops";
 import { TorchError } from "./errors";
 import { formatTensor } from "./tensor_str";
 
@@ -460,6 +460,7 @@ export class Tensor {
   masked(mask: Tensor): Tensor { return this.maskedSelect(mask); }
 }
 
+setTensorFactory((id) => new Tensor(id));
 const boundCopy = boundInplace("aten::copy_");
 const opPow = new TypedOp("aten::pow", "Tensor_Tensor"), opPowS = new TypedOp("aten::pow", "Tensor_Scalar");
 const opPow_ = new TypedOp("aten::pow_", "Tensor"), opPowS_ = new TypedOp("aten::pow_", "Scalar");

@@ -13,6 +13,9 @@ struct State {
   int64_t pendingExternal = 0;  // bytes not yet reported through napi_adjust_external_memory
   Napi::FunctionReference factory;
   Napi::FunctionReference errorCtor;
+  Napi::Reference<Napi::Array> idKey;      // ["_id"]: the key made once (N-API 8 keeps no references to strings)
+  Napi::Reference<Napi::Int32Array> kindRef;  // shared with ops.ts: what the last Call returned
+  int32_t* kind = nullptr;
   napi_env env = nullptr;
 };
 static thread_local State* tls = nullptr;
@@ -98,13 +101,25 @@ Napi::Error TorchError(Napi::Env env, const std::string& msg) {
 void ThrowType(Napi::Env env, const std::string& msg) { throw Napi::TypeError::New(env, msg); }
 
 // ---- arguments ----
+bool TensorIdOf(const Napi::Value& v, int32_t* id) {
+  napi_env env = v.Env();
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_object) return false;
+  State& s = S();
+  napi_value key, x;
+  if (s.idKey.IsEmpty() || napi_get_element(env, s.idKey.Value(), 0, &key) != napi_ok) key = Napi::String::New(env, "_id");
+  if (napi_get_property(env, v, key, &x) != napi_ok) return false;
+  return napi_get_value_int32(env, x, id) == napi_ok;
+}
+void SetReturnKind(int32_t kind) {
+  State& s = S();
+  if (s.kind) *s.kind = kind;
+}
+
 static int32_t IdOf(Napi::Env env, const Napi::Value& v, const char* name) {
   int32_t id;
   if (napi_get_value_int32(env, v, &id) == napi_ok) return id;  // one N-API call for the usual case
-  if (v.IsObject() && !v.IsArray()) {
-    Napi::Value id = v.As<Napi::Object>().Get("_id");
-    if (id.IsNumber()) return id.As<Napi::Number>().Int32Value();
-  }
+  if (TensorIdOf(v, &id)) return id;
   ThrowType(env, std::string("argument '") + name + "' must be a Tensor");
 }
 
@@ -218,7 +233,8 @@ Napi::Value IdsOf(Napi::Env env, const std::vector<at::Tensor>& ts) {
 
 // ---- IValues ----
 static bool IsTensorObj(const Napi::Value& v) {
-  return v.IsObject() && !v.IsArray() && v.As<Napi::Object>().Get("_id").IsNumber();
+  int32_t id;
+  return TensorIdOf(v, &id);
 }
 
 c10::IValue ToIValueGuess(const Napi::Value& v) {
@@ -335,6 +351,17 @@ static Napi::Value SetFactories(const Napi::CallbackInfo& info) {
   s.errorCtor = Napi::Persistent(info[1].As<Napi::Function>());
   return info.Env().Undefined();
 }
+// setReturnKind(int32Array): ops.ts reads element 0 after each Call (1: a tensor id, 2: an array of ids)
+static Napi::Value SetReturnKindArray(const Napi::CallbackInfo& info) {
+  State& s = S();
+  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+    ThrowType(info.Env(), "argument 'kind' must be an Int32Array");
+  auto a = info[0].As<Napi::Int32Array>();
+  if (a.ElementLength() < 1) ThrowType(info.Env(), "argument 'kind' must have an element");
+  s.kindRef = Napi::Persistent(a);
+  s.kind = a.Data();
+  return info.Env().Undefined();
+}
 // dispose(id): the most frequent call of all, so a plain napi_callback without node-addon-api's wrapper.
 static napi_value DisposeRaw(napi_env env, napi_callback_info cbinfo) {
   size_t argc = 1;
@@ -380,6 +407,10 @@ static Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
   napi_create_function(env, "dispose", NAPI_AUTO_LENGTH, tts::DisposeRaw, nullptr, &disposeFn);
   exports.Set("dispose", Napi::Value(env, disposeFn));
   exports.Set("memory", Napi::Function::New(env, tts::Guard<tts::Memory>));
+  exports.Set("setReturnKind", Napi::Function::New(env, tts::Guard<tts::SetReturnKindArray>));
+  Napi::Array idKey = Napi::Array::New(env, 1);
+  idKey.Set(0u, Napi::String::New(env, "_id"));
+  state->idKey = Napi::Persistent(idKey);
   for (auto& a : tts::Areas()) a.second(env, exports);
   return exports;
 }

@@ -32,6 +32,8 @@ Napi::Value Guard(const Napi::CallbackInfo& info) {
 
 // ---- Argument helpers ----
 at::Tensor& TensorArg(const Napi::CallbackInfo& info, size_t i, const char* name);   // a slot id
+bool TensorIdOf(const Napi::Value& v, int32_t* id);   // a JS Tensor object (its _id), without throwing
+void SetReturnKind(int32_t kind);                      // see ops.ts: 1 = a tensor id, 2 = an array of ids
 int64_t IntArg(const Napi::CallbackInfo& info, size_t i, const char* name);
 double NumArg(const Napi::CallbackInfo& info, size_t i, const char* name);
 bool BoolArg(const Napi::CallbackInfo& info, size_t i, const char* name);

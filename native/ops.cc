@@ -62,13 +62,7 @@ static Napi::Value OpHandle(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), id);
 }
 
-static bool IsTensorObj(const Napi::Value& v, int32_t* id) {
-  if (!v.IsObject() || v.IsArray()) return false;
-  Napi::Value x = v.As<Napi::Object>().Get("_id");
-  if (!x.IsNumber()) return false;
-  *id = x.As<Napi::Number>().Int32Value();
-  return true;
-}
+static bool IsTensorObj(const Napi::Value& v, int32_t* id) { return TensorIdOf(v, id); }
 static bool IsInteger(const Napi::Value& v) {
   if (!v.IsNumber()) return false;
   double d = v.As<Napi::Number>().DoubleValue();
@@ -296,6 +290,31 @@ static std::string Describe(const Napi::Value& v) {
 
 static Napi::Value Returns(Napi::Env env, std::vector<c10::IValue>& stack, size_t nret) {
   if (nret == 0) return env.Undefined();
+  // Tensors come back as ids that ops.ts wraps (calling into JS from here per result costs more).
+  if (nret == 1 && stack[0].isTensor() && stack[0].toTensor().defined()) {
+    SetReturnKind(1);
+    return Napi::Number::New(env, Put(stack[0].toTensor()));
+  }
+  bool allTensors = true;
+  if (nret == 1 && stack[0].isTensorList()) {
+    auto l = stack[0].toTensorList();
+    for (size_t i = 0; i < l.size(); i++) allTensors &= static_cast<at::Tensor>(l.get(i)).defined();
+    if (allTensors) {
+      Napi::Array a = Napi::Array::New(env, l.size());
+      for (size_t i = 0; i < l.size(); i++) a.Set(static_cast<uint32_t>(i), Napi::Number::New(env, Put(l.get(i))));
+      SetReturnKind(2);
+      return a;
+    }
+  }
+  if (nret > 1) {
+    for (size_t i = 0; i < nret; i++) allTensors &= stack[i].isTensor() && stack[i].toTensor().defined();
+    if (allTensors) {
+      Napi::Array a = Napi::Array::New(env, nret);
+      for (size_t i = 0; i < nret; i++) a.Set(static_cast<uint32_t>(i), Napi::Number::New(env, Put(stack[i].toTensor())));
+      SetReturnKind(2);
+      return a;
+    }
+  }
   if (nret == 1) return FromIValue(env, stack[0]);
   Napi::Array a = Napi::Array::New(env, nret);
   for (size_t i = 0; i < nret; i++) a.Set(static_cast<uint32_t>(i), FromIValue(env, stack[i]));
