@@ -22,6 +22,10 @@ OPS = {
     "exp": lambda: a.exp(),
     "eq": lambda: a == b,
     "add (requires grad)": lambda: w + b,
+    "transpose": lambda: a.transpose(0, 1),
+    "unsqueeze": lambda: a.unsqueeze(0),
+    "softmax": lambda: a.softmax(1),
+    "cat": lambda: torch.cat([a, b]),
 }
 
 print(json.dumps({"torch": torch.__version__, "python": sys.version.split()[0], "threads": torch.get_num_threads()}), flush=True)

@@ -28,6 +28,10 @@ const OPS: Record<string, () => void> = {
   exp: () => a.exp().dispose(),
   eq: () => a.eq(b).dispose(),
   "add (requires grad)": () => w.add(b).dispose(),
+  transpose: () => a.transpose(0, 1).dispose(),
+  unsqueeze: () => a.unsqueeze(0).dispose(),
+  softmax: () => a.softmax(1).dispose(),
+  cat: () => torch.cat([a, b]).dispose(),
 };
 const CORE = ["add", "mul", "relu", "matmul 4x4", "sum", "view"];
 

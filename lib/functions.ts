@@ -1,11 +1,18 @@
 // torch.* functions that take several tensors or mirror Tensor methods.
 import { Tensor, TensorLike, DimOrOpts } from "./tensor";
 import { callOp } from "./ops";
+import { native } from "./native";
 import { DType } from "./dtype";
 
-export function cat(tensors: Tensor[], dim = 0): Tensor { return callOp("aten::cat", tensors, dim); }
+export function cat(tensors: Tensor[], dim = 0): Tensor {
+  if (!Array.isArray(tensors)) throw new TypeError("cat(): argument 'tensors' must be an array of Tensors");
+  return Number.isInteger(dim) ? new Tensor(native.Cat(tensors, dim)) : callOp("aten::cat", tensors, dim);
+}
 export const concat = cat, concatenate = cat;
-export function stack(tensors: Tensor[], dim = 0): Tensor { return callOp("aten::stack", tensors, dim); }
+export function stack(tensors: Tensor[], dim = 0): Tensor {
+  if (!Array.isArray(tensors)) throw new TypeError("stack(): argument 'tensors' must be an array of Tensors");
+  return Number.isInteger(dim) ? new Tensor(native.Stack(tensors, dim)) : callOp("aten::stack", tensors, dim);
+}
 export function hstack(tensors: Tensor[]): Tensor { return callOp("aten::hstack", tensors); }
 export function vstack(tensors: Tensor[]): Tensor { return callOp("aten::vstack", tensors); }
 export function split(t: Tensor, size: number | number[], dim = 0): Tensor[] { return t.split(size, dim); }

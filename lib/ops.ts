@@ -83,6 +83,11 @@ export class TypedOp {
     if (this.h < 0) this.h = native.TypedHandle(this.name, this.overload);
     return this.h;
   }
+  /** The handle, or -1 where this libtorch's schema differs (the caller then takes the boxed path). */
+  get optional(): number {
+    if (this.h === -1) { try { this.h = native.TypedHandle(this.name, this.overload); } catch { this.h = -2; } }
+    return this.h < 0 ? -1 : this.h;
+  }
 }
 
 /** Throws a TypeError naming the argument unless x is a Tensor. */

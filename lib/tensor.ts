@@ -342,13 +342,28 @@ export class Tensor {
   viewAs(o: Tensor): Tensor { return this.view(o.shape); }
   reshapeAs(o: Tensor): Tensor { return this.reshape(o.shape); }
   permute(...dims: (number | number[])[]): Tensor {
-    return callOp("aten::permute", this, dims.length === 1 && Array.isArray(dims[0]) ? dims[0] : dims);
+    const d = dims.length === 1 && Array.isArray(dims[0]) ? dims[0] : dims;
+    const h = opPermute.optional;
+    return h >= 0 ? new Tensor(native.TL(h, this._id, d)) : callOp("aten::permute", this, d);
   }
-  transpose(d0: number, d1: number): Tensor { return callOp("aten::transpose", this, d0, d1); }
-  flatten(startDim = 0, endDim = -1): Tensor { return callOp("aten::flatten", this, startDim, endDim); }
+  transpose(d0: number, d1: number): Tensor {
+    const h = Number.isInteger(d0) && Number.isInteger(d1) ? opTranspose.optional : -1;
+    return h >= 0 ? new Tensor(native.TII(h, this._id, d0, d1)) : callOp("aten::transpose", this, d0, d1);
+  }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    const h = Number.isInteger(startDim) && Number.isInteger(endDim) ? opFlatten.optional : -1;
+    return h >= 0 ? new Tensor(native.TII(h, this._id, startDim, endDim)) : callOp("aten::flatten", this, startDim, endDim);
+  }
   unflatten(dim: number, sizes: number[]): Tensor { return callOp("aten::unflatten", this, dim, sizes); }
-  squeeze(dim?: number): Tensor { return dim === undefined ? callOp("aten::squeeze", this) : callOp("aten::squeeze", this, dim); }
-  unsqueeze(dim: number): Tensor { return callOp("aten::unsqueeze", this, dim); }
+  squeeze(dim?: number): Tensor {
+    if (dim === undefined) return callOp("aten::squeeze", this);
+    const h = Number.isInteger(dim) ? opSqueezeDim.optional : -1;
+    return h >= 0 ? new Tensor(native.TI(h, this._id, dim)) : callOp("aten::squeeze", this, dim);
+  }
+  unsqueeze(dim: number): Tensor {
+    const h = Number.isInteger(dim) ? opUnsqueeze.optional : -1;
+    return h >= 0 ? new Tensor(native.TI(h, this._id, dim)) : callOp("aten::unsqueeze", this, dim);
+  }
   squeeze_(dim?: number): this { return dim === undefined ? this.inplace("aten::squeeze_") : this.inplace("aten::squeeze_", dim); }
   unsqueeze_(dim: number): this { return this.inplace("aten::unsqueeze_", dim); }
   expand(...sizes: (number | number[])[]): Tensor {
@@ -454,13 +469,24 @@ export class Tensor {
   }
 
   // ---- activations and misc ----
-  softmax(dim: number, opts?: { dtype?: DType }): Tensor { return callOp("aten::softmax", this, dim, opts?.dtype ?? null); }
-  logSoftmax(dim: number, opts?: { dtype?: DType }): Tensor { return callOp("aten::log_softmax", this, dim, opts?.dtype ?? null); }
+  softmax(dim: number, opts?: { dtype?: DType }): Tensor {
+    const h = Number.isInteger(dim) ? opSoftmax.optional : -1;
+    return h >= 0 ? new Tensor(native.TIO(h, this._id, dim, opts?.dtype ?? null)) : callOp("aten::softmax", this, dim, opts?.dtype ?? null);
+  }
+  logSoftmax(dim: number, opts?: { dtype?: DType }): Tensor {
+    const h = Number.isInteger(dim) ? opLogSoftmax.optional : -1;
+    return h >= 0 ? new Tensor(native.TIO(h, this._id, dim, opts?.dtype ?? null)) : callOp("aten::log_softmax", this, dim, opts?.dtype ?? null);
+  }
   oneHot(numClasses = -1): Tensor { return callOp("aten::one_hot", this, numClasses); }
   masked(mask: Tensor): Tensor { return this.maskedSelect(mask); }
 }
 
 setTensorFactory((id) => new Tensor(id));
+// Unboxed handles for the most frequent shape ops (the boxed path where a libtorch's schema differs).
+const opTranspose = new TypedOp("aten::transpose", "int"), opFlatten = new TypedOp("aten::flatten", "using_ints");
+const opUnsqueeze = new TypedOp("aten::unsqueeze"), opSqueezeDim = new TypedOp("aten::squeeze", "dim");
+const opPermute = new TypedOp("aten::permute"), opSoftmax = new TypedOp("aten::softmax", "int");
+const opLogSoftmax = new TypedOp("aten::log_softmax", "int");
 const boundCopy = boundInplace("aten::copy_");
 const opPow = new TypedOp("aten::pow", "Tensor_Tensor"), opPowS = new TypedOp("aten::pow", "Tensor_Scalar");
 const opPow_ = new TypedOp("aten::pow_", "Tensor"), opPowS_ = new TypedOp("aten::pow_", "Scalar");

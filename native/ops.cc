@@ -400,7 +400,15 @@ using FnTT = at::Tensor(const at::Tensor&, const at::Tensor&);
 using FnTTi = at::Tensor&(at::Tensor&, const at::Tensor&);
 using FnTS = at::Tensor(const at::Tensor&, const at::Scalar&);
 using FnTSi = at::Tensor&(at::Tensor&, const at::Scalar&);
+using FnTI = at::Tensor(const at::Tensor&, int64_t);
+using FnTII = at::Tensor(const at::Tensor&, int64_t, int64_t);
+using FnTL = at::Tensor(const at::Tensor&, at::IntArrayRef);
+using FnTIO = at::Tensor(const at::Tensor&, int64_t, c10::optional<at::ScalarType>);
 struct Typed {
+  c10::optional<c10::TypedOperatorHandle<FnTI>> ti1;
+  c10::optional<c10::TypedOperatorHandle<FnTII>> tii;
+  c10::optional<c10::TypedOperatorHandle<FnTL>> tl;
+  c10::optional<c10::TypedOperatorHandle<FnTIO>> tio;
   c10::optional<c10::TypedOperatorHandle<FnT>> t;
   c10::optional<c10::TypedOperatorHandle<FnTi>> ti;
   c10::optional<c10::TypedOperatorHandle<FnTT>> tt;
@@ -420,7 +428,7 @@ static Napi::Value TypedHandle(const Napi::CallbackInfo& info) {
   const auto& a = s.arguments();
   Typed t;
   bool inplace = !a.empty() && a[0].alias_info() && a[0].alias_info()->isWrite();
-  auto kind = [&](size_t i) { return a[i].type()->kind(); };
+  auto kind = [&](size_t i) { return a[i].real_type()->kind(); };
   if (s.returns().size() == 1 && s.returns()[0].type()->kind() == TypeKind::TensorType && !a.empty() &&
       kind(0) == TypeKind::TensorType) {
     if (a.size() == 1) {
@@ -429,9 +437,19 @@ static Napi::Value TypedHandle(const Napi::CallbackInfo& info) {
       if (inplace) t.tti = h->typed<FnTTi>(); else t.tt = h->typed<FnTT>();
     } else if (a.size() == 2 && kind(1) == TypeKind::NumberType) {
       if (inplace) t.tsi = h->typed<FnTSi>(); else t.ts = h->typed<FnTS>();
+    } else if (!inplace && a.size() == 2 && kind(1) == TypeKind::IntType) {
+      t.ti1 = h->typed<FnTI>();
+    } else if (!inplace && a.size() == 3 && kind(1) == TypeKind::IntType && kind(2) == TypeKind::IntType) {
+      t.tii = h->typed<FnTII>();
+    } else if (!inplace && a.size() == 2 && kind(1) == TypeKind::ListType &&
+               a[1].real_type()->castRaw<c10::ListType>()->getElementType()->kind() == TypeKind::IntType) {
+      t.tl = h->typed<FnTL>();
+    } else if (!inplace && a.size() == 3 && kind(1) == TypeKind::IntType && kind(2) == TypeKind::OptionalType &&
+               a[2].real_type()->castRaw<c10::OptionalType>()->getElementType()->kind() == TypeKind::ScalarTypeType) {
+      t.tio = h->typed<FnTIO>();
     }
   }
-  if (!t.t && !t.ti && !t.tt && !t.tti && !t.ts && !t.tsi) {
+  if (!t.t && !t.ti && !t.tt && !t.tti && !t.ts && !t.tsi && !t.ti1 && !t.tii && !t.tl && !t.tio) {
     std::ostringstream os; os << s;
     ThrowType(info.Env(), "operator " + os.str() + " has no typed binding");
   }
@@ -468,6 +486,31 @@ static Napi::Value T2_(const Napi::CallbackInfo& info) {
   else if (t.tsi) t.tsi->call(TensorArg(info, 1, "self"), ScalarOf(info[2], "other"));
   else Mismatch(info);
   return info.Env().Undefined();
+}
+
+// tI(h, self, i) / tII(h, self, i, j) / tL(h, self, ints[]) / tIO(h, self, i, dtype|null) -> id
+static Napi::Value TI(const Napi::CallbackInfo& info) {
+  Typed& t = TypedAt(info);
+  if (!t.ti1) Mismatch(info);
+  return Napi::Number::New(info.Env(), Put(t.ti1->call(TensorArg(info, 1, "self"), IntArg(info, 2, "dim"))));
+}
+static Napi::Value TII(const Napi::CallbackInfo& info) {
+  Typed& t = TypedAt(info);
+  if (!t.tii) Mismatch(info);
+  return Napi::Number::New(info.Env(), Put(t.tii->call(TensorArg(info, 1, "self"), IntArg(info, 2, "dim0"), IntArg(info, 3, "dim1"))));
+}
+static Napi::Value TL(const Napi::CallbackInfo& info) {
+  Typed& t = TypedAt(info);
+  if (!t.tl) Mismatch(info);
+  auto dims = IntListArg(info, 2, "dims");
+  return Napi::Number::New(info.Env(), Put(t.tl->call(TensorArg(info, 1, "self"), dims)));
+}
+static Napi::Value TIO(const Napi::CallbackInfo& info) {
+  Typed& t = TypedAt(info);
+  if (!t.tio) Mismatch(info);
+  c10::optional<at::ScalarType> dt;
+  if (!info[3].IsNull() && !info[3].IsUndefined()) dt = DtypeOf(info[3], "dtype");
+  return Napi::Number::New(info.Env(), Put(t.tio->call(TensorArg(info, 1, "self"), IntArg(info, 2, "dim"), dt)));
 }
 
 // ---- Small-tensor fast paths ----
@@ -732,6 +775,8 @@ static Napi::Value DivT(const Napi::CallbackInfo& info) { FAST(FastBinary(kDiv, 
 static Napi::Value DivS(const Napi::CallbackInfo& info) { RET(at::div(ID(0), Wrapped(info[1], "other"))); }
 static Napi::Value Matmul(const Napi::CallbackInfo& info) { FAST(FastMm(ID(0), ID(1))); RET(at::matmul(ID(0), ID(1))); }
 static Napi::Value Mm(const Napi::CallbackInfo& info) { FAST(FastMm(ID(0), ID(1))); RET(at::mm(ID(0), ID(1))); }
+static Napi::Value Cat(const Napi::CallbackInfo& info) { RET(at::cat(TensorListArg(info, 0, "tensors"), IntArg(info, 1, "dim"))); }
+static Napi::Value Stack(const Napi::CallbackInfo& info) { RET(at::stack(TensorListArg(info, 0, "tensors"), IntArg(info, 1, "dim"))); }
 static Napi::Value Relu(const Napi::CallbackInfo& info) { FAST(FastRelu(ID(0))); RET(at::relu(ID(0))); }
 static Napi::Value SumAll(const Napi::CallbackInfo& info) { FAST(FastSum(ID(0))); RET(at::sum(ID(0))); }
 static Napi::Value MeanAll(const Napi::CallbackInfo& info) { RET(at::mean(ID(0))); }
@@ -802,11 +847,17 @@ TTS_AREA(ops) {
   TTS_EXPORT(AddS_);
   TTS_EXPORT(BinaryInplace);
   TTS_EXPORT(Mm);
+  TTS_EXPORT(Cat);
+  TTS_EXPORT(Stack);
   TTS_EXPORT(TypedHandle);
   TTS_EXPORT(T1);
   TTS_EXPORT(T1_);
   TTS_EXPORT(T2);
   TTS_EXPORT(T2_);
+  TTS_EXPORT(TI);
+  TTS_EXPORT(TII);
+  TTS_EXPORT(TL);
+  TTS_EXPORT(TIO);
   TTS_EXPORT(SetFastPaths);
   // The thread's dispatch state now (no autocast, tracing or inference mode) is the one the fast paths accept.
   auto k = c10::impl::raw_local_dispatch_key_set;
