@@ -1,7 +1,7 @@
 // Per-op time of small-tensor ops, torchts vs Python PyTorch in the same invocation.
 // Run: npm run bench:ops [-- --write]   (--write updates bench/RESULTS.md). Target: torchts <= 0.7 x Python.
 // The machines here are noisy, so the two sides alternate op by op (Python runs as a server, bench/ops.py),
-// and each side keeps its best of all rounds.
+// both count process CPU time, and each side keeps its best of all rounds.
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -35,17 +35,20 @@ const OPS: Record<string, () => void> = {
 };
 const CORE = ["add", "mul", "relu", "matmul 4x4", "sum", "view"];
 
+// Process CPU time (user + system) per call, as Python's time.process_time(): on a loaded machine wall time
+// mostly measures preemption, and penalises whichever side runs longer.
+const cpuUs = () => { const u = process.cpuUsage(); return u.user + u.system; };
 function timeJs(f: () => void): number {
   for (let i = 0; i < N / 10; i++) f();
-  const t0 = process.hrtime.bigint();
+  const t0 = cpuUs();
   for (let i = 0; i < N; i++) f();
-  return Number(process.hrtime.bigint() - t0) / N / 1000;
+  return (cpuUs() - t0) / N;
 }
 // The same adds, freed by torch.tidy in blocks of 100 (a training loop's pattern).
 function timeTidy(): number {
-  const t0 = process.hrtime.bigint();
+  const t0 = cpuUs();
   for (let i = 0; i < N / 100; i++) torch.tidy(() => { for (let k = 0; k < 100; k++) a.add(b); });
-  return Number(process.hrtime.bigint() - t0) / N / 1000;
+  return (cpuUs() - t0) / N;
 }
 
 async function main(): Promise<void> {
@@ -88,7 +91,7 @@ async function main(): Promise<void> {
     `- machine: ${os.cpus()[0]?.model ?? "?"}, ${os.cpus().length} cores, ${os.type()} ${os.release()}`,
     `- torchts on libtorch ${info.libtorchVersion}, Node ${process.version}; PyTorch ${pyInfo.torch}, Python ${pyInfo.python}; ` +
       `intra-op threads ${torch.getNumThreads()} / ${pyInfo.threads}`,
-    `- ${N} calls per measurement, ${ROUNDS} rounds alternating op by op, best round of each side`,
+    `- process CPU time per call; ${N} calls per measurement, ${ROUNDS} rounds alternating op by op, best round of each side`,
     `- ${CORE.join(", ")}: worst ratio ${worst.toFixed(2)}, geometric mean ${geo.toFixed(2)} (target <= 0.70)`,
   ];
   const table = rows.join("\n");

@@ -4,14 +4,21 @@ import { callOp } from "./ops";
 import { native } from "./native";
 import { DType } from "./dtype";
 
+function ids(tensors: Tensor[], fn: string): number[] {
+  if (!Array.isArray(tensors)) throw new TypeError(`${fn}(): argument 'tensors' must be an array of Tensors`);
+  const out = new Array<number>(tensors.length);
+  for (let i = 0; i < tensors.length; i++) {
+    if (!(tensors[i] instanceof Tensor)) throw new TypeError(`${fn}(): argument 'tensors' must be an array of Tensors (element ${i} is not)`);
+    out[i] = tensors[i]._id;
+  }
+  return out;
+}
 export function cat(tensors: Tensor[], dim = 0): Tensor {
-  if (!Array.isArray(tensors)) throw new TypeError("cat(): argument 'tensors' must be an array of Tensors");
-  return Number.isInteger(dim) ? new Tensor(native.Cat(tensors, dim)) : callOp("aten::cat", tensors, dim);
+  return Number.isInteger(dim) ? new Tensor(native.Cat(ids(tensors, "cat"), dim)) : callOp("aten::cat", tensors, dim);
 }
 export const concat = cat, concatenate = cat;
 export function stack(tensors: Tensor[], dim = 0): Tensor {
-  if (!Array.isArray(tensors)) throw new TypeError("stack(): argument 'tensors' must be an array of Tensors");
-  return Number.isInteger(dim) ? new Tensor(native.Stack(tensors, dim)) : callOp("aten::stack", tensors, dim);
+  return Number.isInteger(dim) ? new Tensor(native.Stack(ids(tensors, "stack"), dim)) : callOp("aten::stack", tensors, dim);
 }
 export function hstack(tensors: Tensor[]): Tensor { return callOp("aten::hstack", tensors); }
 export function vstack(tensors: Tensor[]): Tensor { return callOp("aten::vstack", tensors); }
