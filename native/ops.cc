@@ -324,6 +324,7 @@ static Napi::Value Returns(Napi::Env env, std::vector<c10::IValue>& stack, size_
 // call(handle, kwargs|undefined, ...args) -> result (Tensor, array for several returns, number, ...)
 static Napi::Value DoCall(const Napi::CallbackInfo& info, bool discard) {
   Napi::Env env = info.Env();
+  SetReturnKind(0);  // set again by Returns when the result is tensor ids
   int32_t h = info[0].As<Napi::Number>().Int32Value();
   if (h < 0 || static_cast<size_t>(h) >= gHandles.size()) ThrowType(env, "invalid operator handle");
   OpSet& set = gHandles[h];
