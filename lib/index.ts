@@ -11,6 +11,7 @@ export * from "./dtype";
 export * from "./tensor";
 export * from "./functions";
 export * from "./_generated/unary";
+export * from "./_generated/binary";
 export { tidy, keep, dispose, memory } from "./memory";
 export { noGrad, enableGrad, inferenceMode, isGradEnabled, setGradEnabled, isInferenceModeEnabled } from "./autograd";
 export * as autograd from "./autograd";
