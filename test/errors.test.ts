@@ -94,6 +94,6 @@ describe("errors", () => {
     const r = require("child_process").spawnSync(process.execPath, [require("path").join(__dirname, "fuzz-native.js"), "7"], { encoding: "utf8" });
     expect(r.signal, r.stderr).to.equal(null);
     expect(r.status, r.stderr).to.equal(0);
-    expect(r.stdout).to.match(/^done: \d+ entries/);
+    expect(r.stdout).to.match(/done: \d+ entries/);  // entries that write to a file descriptor may print bytes first
   });
 });
