@@ -14,5 +14,8 @@ export { noGrad, enableGrad, inferenceMode, isGradEnabled, setGradEnabled, isInf
 export * as autograd from "./autograd";
 export { ops, callOp, schemas } from "./ops";
 export { setPrintOptions } from "./tensor_str";
+export { Generator, defaultGenerator } from "./generator";
+export * as data from "./data";
+export * as vision from "./vision";
 export { TorchError, buildInfo };
 export const version: string = require("../package.json").version;

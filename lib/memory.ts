@@ -15,6 +15,7 @@ export function keep<T extends Owned>(t: T): T {
     const i = s.lastIndexOf(t);
     if (i >= 0) s.splice(i, 1);
   }
+  (t as any)._kept = true;  // owners other than tidy scopes (the DataLoader) leave it alone too
   return t;
 }
 

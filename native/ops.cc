@@ -129,8 +129,13 @@ static bool Convert(const Napi::Value& v, const c10::TypePtr& type, c10::optiona
       if (!IsEnumLike(v)) return false;
       out = EnumCode(v);
       return true;
-    case TypeKind::GeneratorType:
-      return v.IsUndefined() || v.IsNull();
+    case TypeKind::GeneratorType: {
+      if (v.IsUndefined() || v.IsNull()) return true;
+      at::Generator* g = GeneratorOf(v);
+      if (!g) return false;
+      out = *g;
+      return true;
+    }
     case TypeKind::AnyType:
       out = ToIValueGuess(v);
       return true;

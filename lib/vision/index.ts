@@ -1,0 +1,3 @@
+// torchvision
+export * as transforms from "./transforms";
+export * as datasets from "./datasets";
