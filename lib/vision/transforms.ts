@@ -159,9 +159,21 @@ function padSymmetric(img: Tensor, p: [number, number, number, number]): Tensor 
 }
 
 /** torchvision F.pad on [..., H, W] tensors: padding as int | [lr, tb] | [l, t, r, b]; modes constant, edge, reflect, symmetric. */
-function padT(img: Tensor, padding: number | number[], fill: number = 0, mode: string = "constant"): Tensor {
+function padT(img: Tensor, padding: number | number[], fill: number | number[] = 0, mode: string = "constant"): Tensor {
   if (!["constant", "edge", "reflect", "symmetric"].includes(mode)) throw new RangeError("Padding mode should be either constant, edge, reflect or symmetric");
   const p = parsePadding(padding);
+  if (Array.isArray(fill)) {
+    if (fill.length === 1 || mode !== "constant") fill = fill[0];
+    else {
+      // per-channel fill (as PIL does for RGB): pad with 0, then paint the border
+      const C = dims(img)[0];
+      if (fill.length !== C) throw new RangeError(`fill has ${fill.length} values but the image has ${C} channels`);
+      const out = padT(img, padding, 0, "constant");
+      const inner = padT(ones(img.shape.slice(-2), { dtype: dt.bool, device: img.device }), padding, 0, "constant");
+      const f = tensor(fill, { dtype: img.dtype, device: img.device }).view([C, 1, 1]);
+      return out.where(inner, f);
+    }
+  }
   if (mode === "symmetric") return padSymmetric(img, p);
   const squeeze = img.dim() < 4;
   let x = squeeze ? img.unsqueeze(0) : img;
@@ -671,11 +683,7 @@ function nativeFill(fill: number | number[], C: number): number[] | null {
   if (f.length !== 1 && f.length !== C) return null;
   return f;
 }
-function padFill(fill: number | number[]): number {
-  if (typeof fill === "number") return fill;
-  if (fill.length === 1) return fill[0];
-  throw new TypeError("per-channel fill values are not supported by pad on tensors; give one number");
-}
+function padFill(fill: number | number[]): number | number[] { return fill; }
 
 /** Pads all sides: padding int | [lr, tb] | [l, t, r, b]. */
 export class Pad extends Transform {
