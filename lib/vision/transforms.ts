@@ -9,7 +9,7 @@
 // torchvision's result for torch.manual_seed(s).
 import { native } from "../native";
 import { Tensor, tensor, zeros, ones, arange, linspace, empty, full, slice, getDefaultDtype } from "../tensor";
-import { callOp } from "../ops";
+import { callOp, bound } from "../ops";
 import { tidy, keep } from "../memory";
 import { stack, cat } from "../functions";
 import { currentGenerator } from "../generator";
@@ -77,15 +77,16 @@ const sqrt = (t: Tensor): Tensor => callOp("aten::sqrt", t);
 
 // ---------------- random numbers (torchvision's draws) ----------------
 const gen = () => currentGenerator();
-function rand1(): number { const t: Tensor = callOp("aten::rand", [1], { generator: gen() }); const v = t.item(); t.dispose(); return v; }
+const opRand = bound("aten::rand", "generator"), opRandint = bound("aten::randint", "low_generator"), opUniform = bound("aten::uniform_", "");
+function rand1(): number { const t: Tensor = opRand({ generator: gen() }, [1]); const v = t.item(); t.dispose(); return v; }
 function randint1(low: number, high: number): number {
-  const t: Tensor = callOp("aten::randint", low, high, [1], { generator: gen(), dtype: dt.int64 });
+  const t: Tensor = opRandint({ generator: gen() }, low, high, [1]);
   const v = t.item(); t.dispose(); return v;
 }
 /** float(torch.empty(1).uniform_(a, b)) */
 function uniform1(a: number, b: number): number {
   const t = empty([1], { dtype: dt.float32, device: "cpu" });
-  callOp("aten::uniform_", t, a, b, { generator: gen() }).dispose();
+  opUniform({ generator: gen() }, t, a, b).dispose();
   const v = t.item(); t.dispose(); return v;
 }
 function randperm(n: number): number[] {
@@ -464,8 +465,9 @@ function normalizeT(t: Tensor, mean: number[], std: number[], inplace = false): 
   if (!t.isFloatingPoint()) throw new TypeError(`Input tensor should be a float tensor. Got ${t.dtype}.`);
   if (t.dim() < 3) throw new RangeError(`Expected tensor to be a tensor image of size (..., C, H, W). Got tensor.size() = [${t.shape}]`);
   const x = inplace ? t : t.clone();
+  const r32 = t.dtype === dt.float32 ? Math.fround : (v: number) => v;
+  if (std.some((v) => r32(v) === 0)) throw new RangeError(`std evaluated to zero after conversion to ${t.dtype}, leading to division by zero.`);
   const m = tensor(mean, { dtype: t.dtype, device: t.device }), s = tensor(std, { dtype: t.dtype, device: t.device });
-  if (s.eq(0).any().item()) throw new RangeError(`std evaluated to zero after conversion to ${t.dtype}, leading to division by zero.`);
   x.sub_(m.view([-1, 1, 1])).div_(s.view([-1, 1, 1]));
   return x;
 }
@@ -772,14 +774,12 @@ function randintB(B: number, high: number, device: string): Tensor {
   if (device === "cpu") return t;
   const d = t.to(device); t.dispose(); return d;
 }
-/** Per-sample windows: out[b] = x[b, :, i[b]:i[b]+th, j[b]:j[b]+tw]. */
+/** Per-sample windows: out[b] = x[b, :, i[b]:i[b]+th, j[b]:j[b]+tw] (two gathers). */
 function gatherWindows(x: Tensor, i: Tensor, j: Tensor, th: number, tw: number): Tensor {
-  const B = x.shape[0], dev = x.device;
-  const rows = i.view([B, 1]).add(arange(th, { device: dev }).view([1, th]));
-  const cols = j.view([B, 1]).add(arange(tw, { device: dev }).view([1, tw]));
-  const bi = arange(B, { device: dev }).view([B, 1, 1]);
-  const g = x.index([bi, slice(), rows.view([B, th, 1]), cols.view([B, 1, tw])]);
-  return g.permute(0, 3, 1, 2).contiguous();
+  const [B, C, , W] = x.shape, dev = x.device;
+  const rows = i.view([B, 1, 1, 1]).add(arange(th, { device: dev }).view([1, 1, th, 1])).expand([B, C, th, W]);
+  const cols = j.view([B, 1, 1, 1]).add(arange(tw, { device: dev }).view([1, 1, 1, tw])).expand([B, C, th, tw]);
+  return x.gather(2, rows).gather(3, cols);
 }
 
 export class CenterCrop extends Transform {
