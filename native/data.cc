@@ -300,6 +300,7 @@ static std::shared_ptr<Pipeline> ParsePipeline(const Napi::CallbackInfo& info) {
   P->chw = P->layout == Pipeline::CHW || (spec.Get("chw").IsBoolean() && spec.Get("chw").As<Napi::Boolean>().Value());
   Napi::Value lut = spec.Get("lut");
   if (!lut.IsNull() && !lut.IsUndefined()) {
+    if (!lut.IsObject() || !lut.As<Napi::Object>().Get("_id").IsNumber()) ThrowType(env, "pipeline lut must be a Tensor");
     at::Tensor l = Get(lut.As<Napi::Object>().Get("_id").As<Napi::Number>().Int32Value());
     l = l.to(at::kCPU, at::kFloat).contiguous();
     if (l.dim() != 2 || l.size(0) != P->C || l.size(1) != 256) ThrowType(env, "pipeline lut must be a float [C, 256] tensor");
@@ -309,11 +310,14 @@ static std::shared_ptr<Pipeline> ParsePipeline(const Napi::CallbackInfo& info) {
   if (!stepsV.IsArray()) ThrowType(env, "pipeline 'steps' must be an array");
   Napi::Array steps = stepsV.As<Napi::Array>();
   for (uint32_t k = 0; k < steps.Length(); k++) {
+    if (!steps.Get(k).IsObject()) ThrowType(env, "pipeline steps must be objects");
     Napi::Object o = steps.Get(k).As<Napi::Object>();
+    if (!o.Get("op").IsString()) ThrowType(env, "pipeline step needs an 'op' string");
     std::string op = o.Get("op").As<Napi::String>().Utf8Value();
     Step st;
     if (op == "hflip" || op == "vflip") {
       st.op = op == "hflip" ? OpKind::HFlip : OpKind::VFlip;
+      if (!o.Get("p").IsNumber()) ThrowType(env, "pipeline flip step needs a number 'p'");
       st.p = o.Get("p").As<Napi::Number>().DoubleValue();
     } else if (op == "pad" || op == "randomCrop" || op == "centerCrop" || op == "crop") {
       st.op = op == "pad" ? OpKind::Pad : op == "randomCrop" ? OpKind::RandomCrop : op == "centerCrop" ? OpKind::CenterCrop : OpKind::Crop;
@@ -327,12 +331,18 @@ static std::shared_ptr<Pipeline> ParsePipeline(const Napi::CallbackInfo& info) {
     } else {
       ThrowType(env, "unknown pipeline step '" + op + "'");
     }
+    if ((st.op == OpKind::RandomCrop || st.op == OpKind::CenterCrop || st.op == OpKind::Crop) && (st.th <= 0 || st.tw <= 0 || st.th > (1 << 24) || st.tw > (1 << 24)))
+      ThrowType(env, "pipeline crop size must be positive");
+    if (st.pl > (1 << 24) || st.pt > (1 << 24) || st.pr > (1 << 24) || st.pb > (1 << 24)) ThrowType(env, "pipeline padding is too large");
     st.fill.assign(P->C, 0);
     Napi::Value fill = o.Get("fill");
     if (fill.IsArray()) {
       Napi::Array fa = fill.As<Napi::Array>();
+      if (fa.Length() != 1 && fa.Length() != static_cast<uint32_t>(P->C)) ThrowType(env, "pipeline fill must have 1 or C values");
       for (int64_t c = 0; c < P->C; c++) {
-        double f = fa.Get(static_cast<uint32_t>(fa.Length() == 1 ? 0 : c)).As<Napi::Number>().DoubleValue();
+        Napi::Value fv = fa.Get(static_cast<uint32_t>(fa.Length() == 1 ? 0 : c));
+        if (!fv.IsNumber()) ThrowType(env, "pipeline fill values must be numbers");
+        double f = fv.As<Napi::Number>().DoubleValue();
         st.fill[c] = static_cast<uint8_t>(static_cast<int64_t>(f));
       }
     }
@@ -486,9 +496,15 @@ class Pool {
 };
 
 struct PoolBox { std::shared_ptr<Pool> pool; };
+static const napi_type_tag kPoolTag = {0x5a17c0de12345678ULL, 0x8badf00ddeadbeefULL};
+static PoolBox* PoolBoxArg(const Napi::CallbackInfo& info, size_t i) {
+  bool ok = false;
+  if (!info[i].IsExternal() || napi_check_object_type_tag(info.Env(), info[i], &kPoolTag, &ok) != napi_ok || !ok)
+    ThrowType(info.Env(), "argument 'pool' must be a native pool handle");
+  return info[i].As<Napi::External<PoolBox>>().Data();
+}
 static std::shared_ptr<Pool> PoolArg(const Napi::CallbackInfo& info, size_t i) {
-  if (!info[i].IsExternal()) ThrowType(info.Env(), "argument 'pool' must be a native pool handle");
-  auto* b = info[i].As<Napi::External<PoolBox>>().Data();
+  auto* b = PoolBoxArg(info, i);
   if (!b->pool) throw TorchError(info.Env(), "the data loader's worker pool is closed");
   return b->pool;
 }
@@ -499,10 +515,12 @@ static Napi::Value PoolNew(const Napi::CallbackInfo& info) {
   int64_t n = IntArg(info, 3, "numThreads");
   if (n < 1 || n > 256) ThrowType(info.Env(), "argument 'numThreads' must be between 1 and 256");
   auto* box = new PoolBox{std::make_shared<Pool>(P, static_cast<int>(n))};
-  return Napi::External<PoolBox>::New(info.Env(), box, [](Napi::Env, PoolBox* b) {
+  auto ext = Napi::External<PoolBox>::New(info.Env(), box, [](Napi::Env, PoolBox* b) {
     if (b->pool) b->pool->Close();
     delete b;
   });
+  napi_type_tag_object(info.Env(), ext, &kPoolTag);
+  return ext;
 }
 // PoolSubmit(pool, batchNo, indices, seed|null)
 static Napi::Value PoolSubmit(const Napi::CallbackInfo& info) {
@@ -554,8 +572,7 @@ static Napi::Value PoolReset(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 static Napi::Value PoolClose(const Napi::CallbackInfo& info) {
-  if (!info[0].IsExternal()) ThrowType(info.Env(), "argument 'pool' must be a native pool handle");
-  auto* b = info[0].As<Napi::External<PoolBox>>().Data();
+  auto* b = PoolBoxArg(info, 0);
   if (b->pool) { b->pool->Close(); b->pool.reset(); }
   return info.Env().Undefined();
 }

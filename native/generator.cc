@@ -10,15 +10,21 @@
 namespace tts {
 
 struct GenBox { at::Generator gen; };
+// Externals are tagged so that no other native handle is ever taken for a generator.
+static const napi_type_tag kGenTag = {0x7f1c2a3b4d5e6f70ULL, 0x0123456789abcdefULL};
 
 static Napi::Value NewGen(Napi::Env env, at::Generator g) {
-  return Napi::External<GenBox>::New(env, new GenBox{std::move(g)}, [](Napi::Env, GenBox* b) { delete b; });
+  auto ext = Napi::External<GenBox>::New(env, new GenBox{std::move(g)}, [](Napi::Env, GenBox* b) { delete b; });
+  napi_type_tag_object(env, ext, &kGenTag);
+  return ext;
 }
 
 at::Generator* GeneratorOf(const Napi::Value& v) {
   Napi::Value x = v;
   if (x.IsObject() && !x.IsExternal()) x = x.As<Napi::Object>().Get("_gen");
   if (!x.IsExternal()) return nullptr;
+  bool ok = false;
+  if (napi_check_object_type_tag(x.Env(), x, &kGenTag, &ok) != napi_ok || !ok) return nullptr;
   return &x.As<Napi::External<GenBox>>().Data()->gen;
 }
 static at::Generator& GenArg(const Napi::CallbackInfo& info, size_t i) {

@@ -8,7 +8,7 @@
 // global one) and are drawn in torchvision's order, so after torch.manualSeed(s) a single-image transform gives
 // torchvision's result for torch.manual_seed(s).
 import { native } from "../native";
-import { Tensor, tensor, zeros, ones, arange, linspace, empty, full, slice, getDefaultDtype } from "../tensor";
+import { Tensor, tensor, fromTypedArray, zeros, ones, arange, linspace, empty, full, slice, getDefaultDtype } from "../tensor";
 import { callOp, bound } from "../ops";
 import { tidy, keep } from "../memory";
 import { stack, cat } from "../functions";
@@ -467,8 +467,10 @@ function normalizeT(t: Tensor, mean: number[], std: number[], inplace = false): 
   const x = inplace ? t : t.clone();
   const r32 = t.dtype === dt.float32 ? Math.fround : (v: number) => v;
   if (std.some((v) => r32(v) === 0)) throw new RangeError(`std evaluated to zero after conversion to ${t.dtype}, leading to division by zero.`);
-  const m = tensor(mean, { dtype: t.dtype, device: t.device }), s = tensor(std, { dtype: t.dtype, device: t.device });
-  x.sub_(m.view([-1, 1, 1])).div_(s.view([-1, 1, 1]));
+  const dtype = t.dtype, device = t.device;
+  const mk = (v: number[]) => (dtype === dt.float32 && device === "cpu"
+    ? fromTypedArray(Float32Array.from(v), [v.length, 1, 1]) : tensor(v, { dtype, device }).view([-1, 1, 1]));
+  x.sub_(mk(mean)).div_(mk(std));
   return x;
 }
 
