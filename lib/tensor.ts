@@ -58,6 +58,9 @@ function checkTensor(x: any, name: string): Tensor {
   return x;
 }
 
+/** Set by jit.trace while it runs: reading tensor values then makes the trace data-dependent (a TracerWarning). */
+export const tracingHooks: { onRead: ((what: string) => void) | null } = { onRead: null };
+
 export class Tensor {
   /** Slot in the native tensor table; -1 once disposed. */
   _id: number;
@@ -97,6 +100,7 @@ export class Tensor {
   // ---- reading ----
   /** A copy of the elements as a TypedArray (float16/bfloat16 as raw Uint16Array bits, int64 as BigInt64Array). */
   data(): dt.TypedArray {
+    if (tracingHooks.onRead) tracingHooks.onRead("data()/toArray()");
     const C = dt.typedArrayFor(this.dtype);
     return new C(native.ToBuffer(this._id));
   }
@@ -126,7 +130,7 @@ export class Tensor {
   }
   tolist(): any { return this.toArray(); }
   /** The value of a one-element tensor. */
-  item(): number { return native.Item(this._id); }
+  item(): number { if (tracingHooks.onRead) tracingHooks.onRead("item()"); return native.Item(this._id); }
   toString(): string { return formatTensor(this); }
   [Symbol.for("nodejs.util.inspect.custom")](): string { return this._id < 0 ? "Tensor(disposed)" : this.toString(); }
 
@@ -202,8 +206,9 @@ export class Tensor {
   }
   add_(other: TensorLike, opts?: { alpha?: number }): this {
     if (typeof other === "number") native.AddT_(this._id, opts?.alpha === undefined ? other : other * opts.alpha);
-    else if (opts?.alpha === undefined) native.AddT_(this._id, checkTensor(other, "other")._id);
-    else native.AddT_(this._id, checkTensor(other, "other")._id, opts.alpha);
+    // the Tensor object, not its id: a number means a scalar to native AddT_
+    else if (opts?.alpha === undefined) native.AddT_(this._id, checkTensor(other, "other"));
+    else native.AddT_(this._id, checkTensor(other, "other"), opts.alpha);
     return this;
   }
   sub_(other: TensorLike, opts?: { alpha?: number }): this { return this.inplace("aten::sub_", other, { alpha: opts?.alpha }); }
