@@ -136,7 +136,23 @@ describe("DataLoader: worker threads (user datasets)", function () {
     const b = [...loader].map((b: any) => b.index.toArray());
     expect(a).to.deep.equal(b);
     expect(loader.mode).to.equal("workers");
+    torch.dispose([a, b]);
     loader.close();
+  });
+  it("breaking out of an epoch early drops the prefetched batches; nothing is left in the hand-off registry", async () => {
+    const ds = new AugmentedDataset(40);
+    const loader = new data.DataLoader(ds, { batchSize: 2, numWorkers: 2, persistentWorkers: true, prefetchFactor: 4 });
+    for (let e = 0; e < 3; e++) {
+      let k = 0;
+      for (const [x] of loader) { expect(x.shape[0]).to.equal(2); if (++k === 3) break; }
+    }
+    torch.manualSeed(1);
+    const full = epoch(loader);
+    expect(full.length).to.equal(20);
+    loader.close();
+    const { native } = require("../lib/native");
+    for (let t = 0; t < 50 && native.HandoffCount() > 0; t++) await new Promise((r) => setTimeout(r, 100));
+    expect(native.HandoffCount()).to.equal(0);
   });
 });
 

@@ -242,7 +242,7 @@ export function runSync(code: string, data: Record<string, any>, timeoutMs = 0):
       Atomics.wait(sig, 0, 0, 100);
     }
   } finally {
-    void w.terminate();
+    w.unref();  // it ends by itself once it has posted its result
     ch.port1.close();
   }
 }
