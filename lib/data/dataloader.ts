@@ -339,14 +339,23 @@ class WorkerEngine implements Engine {
     this.idxOf.clear();
   }
   close(): void {
-    this.endEpoch();
-    for (const s of this.slots) {
+    const slots = this.slots;
+    this.slots = [];
+    for (const s of slots) {
       // graceful: the worker skips queued batches and exits its event loop (terminate() could stop it mid-call)
       Atomics.store(s.sig, 2, 1);
       try { s.w.postMessage({ type: "close" }); } catch { /* gone */ }
-      try { s.port.close(); } catch { /* closed */ }
     }
-    this.slots = [];
+    this.wanted.clear();
+    // drop what was (or is being) posted: now, and once more when the workers have had time to finish
+    const sweep = () => { for (const s of slots) { try { this.drain(s); } catch { /* closed */ } for (const [, m] of s.results) if (m.data) dropPacked(m.data); s.results.clear(); } };
+    sweep();
+    let left = 0;
+    for (const s of slots) {
+      s.w.once("exit", () => { sweep(); if (++left === slots.length) for (const x of slots) { try { x.port.close(); } catch { /* closed */ } } });
+    }
+    this.owner.clear();
+    this.idxOf.clear();
   }
 }
 
@@ -604,7 +613,7 @@ export class DataLoaderIterator<B> implements IterableIterator<B>, AsyncIterable
       this.fill();
       const b = this.pending.shift();
       if (b === undefined) return { ok: false };
-      try { return { ok: true, value: this.engine.take!(this.keyBase + b, b) }; } finally { this.fill(); }
+      return { ok: true, value: this.engine.take!(this.keyBase + b, b) };
     }
     const idx = this.nextIndices();
     if (!idx) return { ok: false };
@@ -617,8 +626,10 @@ export class DataLoaderIterator<B> implements IterableIterator<B>, AsyncIterable
   nextSync(): IteratorResult<B> {
     this.releasePrev();
     if (this.finished) return { done: true, value: undefined as any };
-    const r = this.produceSync();
+    let r: { ok: boolean; value?: any };
+    try { r = this.produceSync(); } catch (e) { this.end(); throw e; }  // an error ends the epoch (for-of does not call return())
     if (!r.ok) return this.end();
+    if (this.engine.prefetch > 0) this.fill();
     this.prev = this.loader._postprocess(r.value);
     return { done: false, value: this.prev };
   }
@@ -631,9 +642,11 @@ export class DataLoaderIterator<B> implements IterableIterator<B>, AsyncIterable
       this.fill();
       const b = this.pending.shift();
       if (b === undefined) return this.end();
-      try { value = await this.engine.takeAsync!(this.keyBase + b, b); } finally { this.fill(); }
+      try { value = await this.engine.takeAsync!(this.keyBase + b, b); } catch (e) { this.end(); throw e; }
+      this.fill();
     } else {
-      const r = this.produceSync();
+      let r: { ok: boolean; value?: any };
+      try { r = this.produceSync(); } catch (e) { this.end(); throw e; }
       if (!r.ok) return this.end();
       value = r.value;
     }
