@@ -11,7 +11,9 @@ struct OpSet {
   std::string name;
   std::vector<c10::OperatorHandle> ops;  // overloads, preferred first
 };
-static std::vector<OpSet> gHandles;
+// Shared by every JS thread (DataLoader worker threads too): guarded by gOpsMu; OpSets never move.
+static std::mutex gOpsMu;
+static std::vector<std::unique_ptr<OpSet>> gHandles;
 static std::unordered_map<std::string, int32_t> gHandleIndex;
 static std::unordered_map<std::string, std::vector<c10::OperatorHandle>> gByName;
 static size_t gKnownOps = 0;
@@ -40,6 +42,7 @@ static Napi::Value OpHandle(const Napi::CallbackInfo& info) {
   std::string overload = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
   bool pinned = info.Length() > 1 && info[1].IsString();
   std::string key = name + "." + overload + (pinned ? "!" : "");
+  std::lock_guard<std::mutex> lock(gOpsMu);
   auto it = gHandleIndex.find(key);
   if (it != gHandleIndex.end()) return Napi::Number::New(info.Env(), it->second);
   IndexOps();
@@ -53,7 +56,7 @@ static Napi::Value OpHandle(const Napi::CallbackInfo& info) {
   std::stable_sort(set.ops.begin(), set.ops.end(), [](const c10::OperatorHandle& a, const c10::OperatorHandle& b) {
     return !IsOut(a.schema()) && IsOut(b.schema());
   });
-  gHandles.push_back(std::move(set));
+  gHandles.push_back(std::make_unique<OpSet>(std::move(set)));
   int32_t id = static_cast<int32_t>(gHandles.size() - 1);
   gHandleIndex[key] = id;
   return Napi::Number::New(info.Env(), id);
@@ -281,8 +284,13 @@ static Napi::Value Returns(Napi::Env env, std::vector<c10::IValue>& stack, size_
 static Napi::Value DoCall(const Napi::CallbackInfo& info, bool discard) {
   Napi::Env env = info.Env();
   int32_t h = info[0].As<Napi::Number>().Int32Value();
-  if (h < 0 || static_cast<size_t>(h) >= gHandles.size()) ThrowType(env, "invalid operator handle");
-  OpSet& set = gHandles[h];
+  OpSet* setp;
+  {
+    std::lock_guard<std::mutex> lock(gOpsMu);
+    if (h < 0 || static_cast<size_t>(h) >= gHandles.size()) ThrowType(env, "invalid operator handle");
+    setp = gHandles[h].get();
+  }
+  OpSet& set = *setp;
   Napi::Object kw;
   const Napi::Object* kwargs = nullptr;
   if (info[1].IsObject()) { kw = info[1].As<Napi::Object>(); kwargs = &kw; }
@@ -316,6 +324,7 @@ static Napi::Value CallDiscard(const Napi::CallbackInfo& info) { return DoCall(i
 
 // schemas(name?) -> list of schema strings (all operators when no name)
 static Napi::Value Schemas(const Napi::CallbackInfo& info) {
+  std::lock_guard<std::mutex> lock(gOpsMu);
   IndexOps();
   Napi::Env env = info.Env();
   std::vector<std::string> out;

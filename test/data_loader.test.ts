@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as torch from "../lib";
 import { data, vision } from "../lib";
-import { AugmentedDataset, FailingDataset, WorkerIdDataset, LambdaDataset } from "./helpers/datasets";
+import { AugmentedDataset, FailingDataset, WorkerIdDataset, LambdaDataset, ManyOpsDataset } from "./helpers/datasets";
 
 const T = vision.transforms;
 const py = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "data", "data.json"), "utf8"));
@@ -81,6 +81,12 @@ describe("DataLoader: worker threads (user datasets)", function () {
     expect(runs[2]).to.deep.equal(runs[0]);
     torch.manualSeed(22);
     expect(epoch(new data.DataLoader(ds, { batchSize: 6, shuffle: true, numWorkers: 2 }))).to.not.deep.equal(runs[0]);
+  });
+  it("worker threads may look up many operators at the same time (shared operator table)", () => {
+    for (let k = 0; k < 2; k++) {
+      const loader = new data.DataLoader(new ManyOpsDataset(16), { batchSize: 1, numWorkers: 2, collateFn: (b: number[]) => b[0] });
+      expect([...loader]).to.deep.equal(range(16).map((i) => 30 + i));
+    }
   });
   it("batches are spread over the workers; getWorkerInfo() tells a worker its id; objects collate", () => {
     const loader = new data.DataLoader(new WorkerIdDataset(12), { batchSize: 3, numWorkers: 2, keepBatches: true });

@@ -46,3 +46,19 @@ export class LambdaDataset extends data.Dataset<number> {
   get length(): number { return this.n; }
   getItem(i: number): number { return this.fn(i); }
 }
+
+/** Uses many different operators (first use in each worker thread registers operator handles concurrently). */
+export class ManyOpsDataset extends data.Dataset<number> {
+  constructor(readonly n: number) { super(); }
+  get length(): number { return this.n; }
+  getItem(i: number): number {
+    return torch.tidy(() => {
+      const x = torch.full([4, 4], i + 1, { dtype: torch.float32 });
+      const ops = ["abs", "neg", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "floor", "ceil", "round", "trunc", "frac",
+        "reciprocal", "rsqrt", "square", "sign", "erf", "expm1", "log1p", "log2", "log10", "asinh", "atan", "sinh", "cosh", "tan", "digamma"];
+      let acc = 0;
+      for (const name of ops) acc += (torch.ops.aten as any)[name](x).sum().item() > -Infinity ? 1 : 0;
+      return acc + i;
+    });
+  }
+}
