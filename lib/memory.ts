@@ -82,3 +82,21 @@ export function memory(): MemoryInfo {
 
 // The GC backstop: a Tensor that is never disposed is freed when collected.
 export const finalizer = new FinalizationRegistry<number>((id) => native.dispose(id));
+
+/**
+ * @internal Runs fn and returns its result with the tensors created inside it (none is freed; they move to the
+ * enclosing tidy scope). On an exception they are freed. The DataLoader uses this to free only what it made.
+ */
+export function _created<T>(fn: () => T): [T, Set<Owned>] {
+  scopes.push([]);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    for (const t of scopes.pop()!) t.dispose();
+    throw e;
+  }
+  const scope = scopes.pop()!;
+  if (scopes.length) scopes[scopes.length - 1].push(...scope);
+  return [result, new Set(scope)];
+}

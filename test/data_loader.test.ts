@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as torch from "../lib";
 import { data, vision } from "../lib";
-import { AugmentedDataset, FailingDataset, WorkerIdDataset, LambdaDataset, ManyOpsDataset } from "./helpers/datasets";
+import { AugmentedDataset, FailingDataset, WorkerIdDataset, LambdaDataset, ManyOpsDataset, CachedDataset } from "./helpers/datasets";
 
 const T = vision.transforms;
 const py = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "data", "data.json"), "utf8"));
@@ -164,6 +164,22 @@ describe("DataLoader: worker threads (user datasets)", function () {
 
 describe("DataLoader: memory", function () {
   this.timeout(300000);
+  it("never frees the dataset's own tensors (default collate, identity collate, workers)", () => {
+    const ds = new CachedDataset(10);
+    for (const opts of [{}, { collateFn: (b: any) => b }, { numWorkers: 2, persistentWorkers: true }, { numWorkers: 2, persistentWorkers: true, collateFn: (b: any) => b }]) {
+      const loader = new data.DataLoader(ds, { batchSize: 4, shuffle: true, ...opts });
+      for (let e = 0; e < 3; e++) {
+        let n = 0;
+        for (const b of loader) n += Array.isArray(b[0]) ? b.length : b[0].shape[0];
+        expect(n, `epoch ${e}`).to.equal(10);
+      }
+      loader.close();
+      expect(ds.items.every((t) => !t.isDisposed), JSON.stringify(Object.keys(opts))).to.equal(true);
+    }
+    const before = torch.memory().liveTensors;
+    for (const b of new data.DataLoader(ds, { batchSize: 4, collateFn: (x: any) => x })) void b;
+    expect(torch.memory().liveTensors).to.equal(before);
+  });
   it("frees each batch at the next iteration unless kept; liveTensors stays constant over epochs", () => {
     const ds = new AugmentedDataset(30);
     for (const numWorkers of [0, 2]) {

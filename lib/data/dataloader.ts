@@ -14,6 +14,7 @@ import { Worker, MessageChannel, receiveMessageOnPort } from "worker_threads";
 import { native } from "../native";
 import { Tensor, tensor } from "../tensor";
 import { Generator, withGenerator } from "../generator";
+import { _created } from "../memory";
 import * as dt from "../dtype";
 import { Dataset, NativeSource, TensorDataset, isIterableStyle, isMapStyle, itemOf, lengthOf } from "./dataset";
 import { Sampler, SequentialSampler, RandomSampler, BatchSampler, drawSeed } from "./sampler";
@@ -66,13 +67,15 @@ export class DataLoaderError extends Error {
 }
 
 // ---------------- engines: where a batch is made ----------------
+/** A batch and the tensors made while making it (null: every tensor in it is new); only those are the loader's to free. */
+interface Produced { value: any; created: Set<any> | null; }
 interface Engine {
   prefetch: number;  // 0: synchronous run()
-  run?(idx: number[], seed: bigint, b: number): any;
+  run?(idx: number[], seed: bigint, b: number): Produced;
   /** key: unique id of the batch for this engine; b: its number in the epoch (for messages). */
   submit?(key: number, idx: number[], seed: bigint, b: number): void;
-  take?(key: number, b: number): any;
-  takeAsync?(key: number, b: number): Promise<any>;
+  take?(key: number, b: number): Produced;
+  takeAsync?(key: number, b: number): Promise<Produced>;
   endEpoch(): void;
   close(): void;
 }
@@ -86,20 +89,24 @@ function loadItems(ds: any, idx: number[], seed: bigint, gen: Generator, b: numb
     throw new DataLoaderError(`DataLoader: error while loading item ${cur} (batch ${b}): ${e?.message ?? e}`, cur, b, { cause: e });
   }
 }
-function collateAndFree(items: any[], collate: (x: any) => any): any {
-  const out = collate(items);
-  const keepSet = tensorsIn(out);
-  for (const t of tensorsIn(items)) if (!keepSet.has(t)) t.dispose();
-  return out;
+/** Runs make() and frees the tensors it created that are not part of its result (a dataset's own tensors are left alone). */
+function produce(make: () => any): Produced {
+  const [value, created] = _created(make);
+  const keepSet = tensorsIn(value);
+  for (const t of created) if (!keepSet.has(t as any)) (t as any).dispose();
+  return { value, created };
 }
+const END = Symbol("end");
 
 class MainEngine implements Engine {
   prefetch = 0;
   private gen = new Generator();
   constructor(private ds: any, private collate: (x: any) => any, private auto: boolean) {}
-  run(idx: number[], seed: bigint, b: number): any {
-    const items = loadItems(this.ds, idx, seed, this.gen, b);
-    return this.auto ? collateAndFree(items, this.collate) : this.collate(items[0]);
+  run(idx: number[], seed: bigint, b: number): Produced {
+    return produce(() => {
+      const items = loadItems(this.ds, idx, seed, this.gen, b);
+      return this.auto ? this.collate(items) : this.collate(items[0]);
+    });
   }
   endEpoch(): void {}
   close(): void {}
@@ -108,7 +115,8 @@ class MainEngine implements Engine {
 class TensorEngine implements Engine {
   prefetch = 0;
   constructor(private ds: TensorDataset) {}
-  run(idx: number[]): any {
+  run(idx: number[]): Produced { return { value: this.select(idx), created: null }; }
+  private select(idx: number[]): any {
     const n = this.ds.length;
     for (const i of idx) if (!Number.isInteger(i) || i < 0 || i >= n)
       throw new DataLoaderError(`DataLoader: error while loading item ${i}: index ${i} is out of range for a dataset of ${n} items`, i, -1);
@@ -157,10 +165,10 @@ class NativeEngine implements Engine {
   }
   private spec() { return this.src.pipeline; }
   private wrap(r: any[]): [Tensor, Tensor | null] { return [r[0], r[1]]; }
-  run(idx: number[], seed: bigint, b: number): any {
+  run(idx: number[], seed: bigint, b: number): Produced {
     try {
       const r = native.PipelineRun(this.src.images, this.src.targets, this.spec(), nativeIndices(this.src, idx), seed);
-      return this.src.targets ? this.wrap(r) : r[0];
+      return { value: this.out(r), created: null };
     } catch (e) { throw nativeError(e, b, idx, this.src); }
   }
   submit(key: number, idx: number[], seed: bigint): void {
@@ -169,15 +177,15 @@ class NativeEngine implements Engine {
     native.PoolSubmit(this.pool, key, nativeIndices(this.src, idx), seed);
   }
   private out(r: any[]): any { return this.src.targets ? this.wrap(r) : r[0]; }
-  take(key: number, b: number): any {
+  take(key: number, b: number): Produced {
     const idx = this.idxOf.get(key) ?? [];
     this.idxOf.delete(key);
-    try { return this.out(native.PoolTake(this.pool, key)); } catch (e) { throw nativeError(e, b, idx, this.src); }
+    try { return { value: this.out(native.PoolTake(this.pool, key)), created: null }; } catch (e) { throw nativeError(e, b, idx, this.src); }
   }
-  async takeAsync(key: number, b: number): Promise<any> {
+  async takeAsync(key: number, b: number): Promise<Produced> {
     const idx = this.idxOf.get(key) ?? [];
     this.idxOf.delete(key);
-    try { return this.out(await native.PoolTakeAsync(this.pool, key)); } catch (e) { throw nativeError(e, b, idx, this.src); }
+    try { return { value: this.out(await native.PoolTakeAsync(this.pool, key)), created: null }; } catch (e) { throw nativeError(e, b, idx, this.src); }
   }
   endEpoch(): void { if (this.pool) native.PoolReset(this.pool); this.idxOf.clear(); }
   close(): void {
@@ -293,7 +301,7 @@ class WorkerEngine implements Engine {
     this.owner.set(key, s);
     s.w.postMessage({ type: "batch", batch: key, indices: idx, seed: String(seed) });
   }
-  private finish(key: number, b: number, msg: any): any {
+  private finish(key: number, b: number, msg: any): Produced {
     const idx = this.idxOf.get(key) ?? [];
     this.idxOf.delete(key);
     if (msg.error) {
@@ -302,26 +310,28 @@ class WorkerEngine implements Engine {
       const where = msg.item >= 0 ? `item ${msg.item}` : `batch of items [${idx.slice(0, 8).join(", ")}${idx.length > 8 ? ", ..." : ""}]`;
       throw new DataLoaderError(`DataLoader worker: error while loading ${where} (batch ${b}): ${msg.error.message}`, msg.item >= 0 ? msg.item : null, b, { cause: e });
     }
-    const data = new Unpacker().unpack(msg.data);
-    if (this.collateInWorker) return data;
-    return this.auto ? collateAndFree(data, this.collate) : this.collate(data[0]);
+    if (this.collateInWorker) return { value: new Unpacker().unpack(msg.data), created: null };
+    return produce(() => {
+      const data = new Unpacker().unpack(msg.data);
+      return this.auto ? this.collate(data) : this.collate(data[0]);
+    });
   }
   private slotOf(key: number, b: number): WorkerSlot {
     const s = this.owner.get(key);
     if (!s) throw new Error(`DataLoader: batch ${b} was not requested`);
     return s;
   }
-  take(key: number, b: number): any {
+  take(key: number, b: number): Produced {
     const s = this.slotOf(key, b);
     this.waitFor(s, () => s.results.has(key), this.timeoutS);
     return this.release(key, b, s);
   }
-  async takeAsync(key: number, b: number): Promise<any> {
+  async takeAsync(key: number, b: number): Promise<Produced> {
     const s = this.slotOf(key, b);
     await this.waitForAsync(s, () => s.results.has(key), this.timeoutS);
     return this.release(key, b, s);
   }
-  private release(key: number, b: number, s: WorkerSlot): any {
+  private release(key: number, b: number, s: WorkerSlot): Produced {
     const msg = s.results.get(key);
     s.results.delete(key);
     this.wanted.delete(key);
@@ -365,20 +375,23 @@ class IterableEngine implements Engine {
   private gen = new Generator();
   constructor(private ds: any, private collate: (x: any) => any, private auto: boolean, private batchSize: number | null, private dropLast: boolean) {}
   /** Next batch, or undefined at the end. */
-  nextBatch(seed: bigint, b: number): any {
+  nextBatch(seed: bigint, b: number): Produced | undefined {
     if (!this.it) this.it = this.ds[Symbol.iterator]();
     this.gen.manualSeed(seed);
     const n = this.auto ? this.batchSize! : 1;
-    const items: any[] = [];
-    try {
-      withGenerator(this.gen, () => {
-        while (items.length < n) { const r = this.it!.next(); if (r.done) break; items.push(r.value); }
-      });
-    } catch (e: any) {
-      throw new DataLoaderError(`DataLoader: error while reading the iterable dataset (batch ${b}): ${e?.message ?? e}`, null, b, { cause: e });
-    }
-    if (!items.length || (this.auto && this.dropLast && items.length < n)) { for (const t of tensorsIn(items)) t.dispose(); return undefined; }
-    return this.auto ? collateAndFree(items, this.collate) : this.collate(items[0]);
+    const p = produce(() => {
+      const items: any[] = [];
+      try {
+        withGenerator(this.gen, () => {
+          while (items.length < n) { const r = this.it!.next(); if (r.done) break; items.push(r.value); }
+        });
+      } catch (e: any) {
+        throw new DataLoaderError(`DataLoader: error while reading the iterable dataset (batch ${b}): ${e?.message ?? e}`, null, b, { cause: e });
+      }
+      if (!items.length || (this.auto && this.dropLast && items.length < n)) return END;
+      return this.auto ? this.collate(items) : this.collate(items[0]);
+    });
+    return p.value === END ? undefined : p;
   }
   endEpoch(): void { this.it = null; }
   close(): void {}
@@ -535,14 +548,20 @@ export class DataLoader<T = any, B = any> implements Iterable<B>, AsyncIterable<
     return (this.autoCollation ? this.batchSampler! : this.sampler!)[Symbol.iterator]() as Iterator<any>;
   }
   /** @internal */
-  _postprocess(batch: any): any {
+  _postprocess(batch: any, created: Set<any> | null): { value: any; owned: Tensor[] } {
+    const mine = (t: Tensor) => !created || created.has(t);
     if (this.pinMemory && isCuda()) {
-      const pin = (v: any): any => v instanceof Tensor ? (() => { const p = v.pinMemory(); v.dispose(); return p; })()
-        : Array.isArray(v) ? v.map(pin) : v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype
-          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, pin(x)])) : v;
-      return pin(batch);
+      const owned: Tensor[] = [];
+      const pin = (v: any): any => {
+        if (v instanceof Tensor) { const p = v.pinMemory(); if (mine(v)) v.dispose(); owned.push(p); return p; }
+        if (Array.isArray(v)) return v.map(pin);
+        if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, pin(x)]));
+        return v;
+      };
+      const value = pin(batch);
+      return { value, owned };
     }
-    return batch;
+    return { value: batch, owned: [...tensorsIn(batch)].filter(mine) };
   }
 
   [Symbol.iterator](): DataLoaderIterator<B> { return new DataLoaderIterator<B>(this); }
@@ -563,7 +582,7 @@ export class DataLoaderIterator<B> implements IterableIterator<B>, AsyncIterable
   private pending: number[] = [];
   private exhausted = false;
   private finished = false;
-  private prev: any = undefined;
+  private owned: Tensor[] = [];
 
   constructor(private readonly loader: DataLoader<any, B>) {
     this.baseSeed = BigInt.asUintN(64, drawSeed(loader.generator));
@@ -590,9 +609,14 @@ export class DataLoaderIterator<B> implements IterableIterator<B>, AsyncIterable
     }
   }
   private releasePrev(): void {
-    if (this.prev === undefined) return;
-    if (!this.loader.keepBatches) for (const t of tensorsIn(this.prev)) if (!(t as any)._kept) t.dispose();
-    this.prev = undefined;
+    if (!this.loader.keepBatches) for (const t of this.owned) if (!(t as any)._kept) t.dispose();
+    this.owned = [];
+  }
+  /** Makes p the current batch: the tensors the loader made for it are freed at the next step. */
+  private accept(p: Produced): IteratorResult<B> {
+    const { value, owned } = this.loader._postprocess(p.value, p.created);
+    this.owned = owned;
+    return { done: false, value };
   }
   private end(): IteratorResult<B> {
     this.releasePrev();
@@ -603,7 +627,7 @@ export class DataLoaderIterator<B> implements IterableIterator<B>, AsyncIterable
     }
     return { done: true, value: undefined as any };
   }
-  private produceSync(): { ok: boolean; value?: any } {
+  private produceSync(): { ok: boolean; value?: Produced } {
     if (this.engine instanceof IterableEngine) {
       const b = this.nextNo++;
       const v = this.engine.nextBatch(batchSeed(this.baseSeed, b), b);
@@ -626,18 +650,17 @@ export class DataLoaderIterator<B> implements IterableIterator<B>, AsyncIterable
   nextSync(): IteratorResult<B> {
     this.releasePrev();
     if (this.finished) return { done: true, value: undefined as any };
-    let r: { ok: boolean; value?: any };
+    let r: { ok: boolean; value?: Produced };
     try { r = this.produceSync(); } catch (e) { this.end(); throw e; }  // an error ends the epoch (for-of does not call return())
     if (!r.ok) return this.end();
     if (this.engine.prefetch > 0) this.fill();
-    this.prev = this.loader._postprocess(r.value);
-    return { done: false, value: this.prev };
+    return this.accept(r.value!);
   }
   /** The next batch; waits for worker threads without blocking the event loop. */
   async nextAsync(): Promise<IteratorResult<B>> {
     this.releasePrev();
     if (this.finished) return { done: true, value: undefined as any };
-    let value: any;
+    let value: Produced;
     if (this.engine.prefetch > 0 && !(this.engine instanceof IterableEngine)) {
       this.fill();
       const b = this.pending.shift();
@@ -645,13 +668,12 @@ export class DataLoaderIterator<B> implements IterableIterator<B>, AsyncIterable
       try { value = await this.engine.takeAsync!(this.keyBase + b, b); } catch (e) { this.end(); throw e; }
       this.fill();
     } else {
-      let r: { ok: boolean; value?: any };
+      let r: { ok: boolean; value?: Produced };
       try { r = this.produceSync(); } catch (e) { this.end(); throw e; }
       if (!r.ok) return this.end();
-      value = r.value;
+      value = r.value!;
     }
-    this.prev = this.loader._postprocess(value);
-    return { done: false, value: this.prev };
+    return this.accept(value);
   }
   /** Ends the epoch early (a `break` out of the loop); the current batch is freed unless kept. */
   return(): IteratorResult<B> { return this.end(); }

@@ -2,6 +2,7 @@
 import { parentPort, workerData } from "worker_threads";
 import "../index";
 import { Generator, withGenerator } from "../generator";
+import { _created } from "../memory";
 import { Tensor } from "../tensor";
 import { itemOf } from "./dataset";
 import { defaultCollate, tensorsIn } from "./collate";
@@ -34,22 +35,23 @@ parentPort!.on("message", (m: any) => {
   if (m.type === "close") { parentPort!.close(); port.close(); return; }
   if (m.type !== "batch" || !dataset || Atomics.load(sig, 2)) return;
   let item = -1;
-  let items: any[] = [];
   try {
     gen.manualSeed(BigInt(m.seed));
-    items = withGenerator(gen, () => m.indices.map((i: number) => { item = i; return itemOf(dataset, i); }));
-    item = -1;
-    const out = wd.collate ? defaultCollate(items) : items;
+    // only tensors made for this batch are freed here; the dataset's own ones are left alone
+    const [out, created] = _created(() => {
+      const items = withGenerator(gen, () => m.indices.map((i: number) => { item = i; return itemOf(dataset, i); }));
+      item = -1;
+      return wd.collate ? defaultCollate(items) : items;
+    });
     const outT = tensorsIn(out);
-    for (const t of tensorsIn(items)) if (!outT.has(t)) t.dispose();
+    for (const t of created) if (!outT.has(t as Tensor)) (t as Tensor).dispose();
     const packer = new Packer(false);
     let data: any;
     try { data = packer.pack(out, "batch"); } catch (e) { packer.dropAll(); throw e; }
-    for (const t of outT) (t as Tensor).dispose();  // the hand-off registry holds them now
+    for (const t of outT) if (created.has(t)) t.dispose();  // the hand-off registry holds them now
     if (Atomics.load(sig, 2)) { packer.dropAll(); return; }  // the loader closed meanwhile
     post({ type: "batch", batch: m.batch, data });
   } catch (e) {
-    for (const t of tensorsIn(items)) t.dispose();
     post({ type: "batch", batch: m.batch, error: errInfo(e), item });
   }
 });

@@ -62,3 +62,14 @@ export class ManyOpsDataset extends data.Dataset<number> {
     });
   }
 }
+
+/** Returns tensors it owns (made once, kept), as many user datasets do. */
+export class CachedDataset extends data.Dataset<[torch.Tensor, number]> {
+  readonly items: torch.Tensor[];
+  constructor(readonly n: number) {
+    super();
+    this.items = Array.from({ length: n }, (_, i) => torch.keep(torch.full([3], i, { dtype: torch.float32 })));
+  }
+  get length(): number { return this.n; }
+  getItem(i: number): [torch.Tensor, number] { return [this.items[i], i]; }
+}
