@@ -2,13 +2,16 @@
 import { native, buildInfo } from "./native";
 import { Tensor } from "./tensor";
 import { TorchError } from "./errors";
+import { OutOfMemoryError } from "./errors";
 
 native.setFactories((id: number) => new Tensor(id), TorchError);
+native.setOutOfMemoryErrorClass(OutOfMemoryError);
 
 export * from "./dtype";
 export * from "./tensor";
 export * from "./functions";
 export * from "./_generated/unary";
+export * from "./_generated/binary";
 export { tidy, keep, dispose, memory } from "./memory";
 export { noGrad, enableGrad, inferenceMode, isGradEnabled, setGradEnabled, isInferenceModeEnabled } from "./autograd";
 export * as autograd from "./autograd";
@@ -18,6 +21,12 @@ export { Generator, defaultGenerator } from "./generator";
 export * as data from "./data";
 export * as vision from "./vision";
 export { TorchError, buildInfo };
+export * as cuda from "./cuda";
+export * as amp from "./amp";
+export * as backends from "./backends";
+export { autocast } from "./amp";
+export { setFloat32MatmulPrecision, getFloat32MatmulPrecision } from "./backends";
+export { OutOfMemoryError } from "./errors";
 export const version: string = require("../package.json").version;
 export { save, load } from "./serialization";
 export type { LoadOptions, MapLocation } from "./serialization";
@@ -27,3 +36,4 @@ export * as jit from "./jit";
 export * as optim from "./optim";
 export * as train from "./train";
 export * as nn from "./nn";
+export * as vision from "./vision";

@@ -13,6 +13,7 @@ size_t LiveTensors();
 
 // ---- Errors: one path. libtorch errors become TorchError, JS misuse becomes TypeError. ----
 Napi::Error TorchError(Napi::Env env, const std::string& msg);
+Napi::Error OomError(Napi::Env env, const std::string& msg);  // torch.cuda.OutOfMemoryError (a TorchError)
 std::string CleanMessage(const char* what);
 [[noreturn]] void ThrowType(Napi::Env env, const std::string& msg);
 
@@ -22,8 +23,11 @@ Napi::Value Guard(const Napi::CallbackInfo& info) {
     return F(info);
   } catch (const Napi::Error&) {
     throw;
+  } catch (const c10::OutOfMemoryError& e) {
+    throw OomError(info.Env(), CleanMessage(e.what_without_backtrace()));
   } catch (const c10::Error& e) {
-    throw TorchError(info.Env(), CleanMessage(e.what_without_backtrace()));
+    // TORCHTS_BACKTRACE=1 keeps libtorch's C++ backtrace in the message
+    throw TorchError(info.Env(), CleanMessage(getenv("TORCHTS_BACKTRACE") ? e.what() : e.what_without_backtrace()));
   } catch (const std::exception& e) {
     throw TorchError(info.Env(), CleanMessage(e.what()));
   }
@@ -31,6 +35,8 @@ Napi::Value Guard(const Napi::CallbackInfo& info) {
 
 // ---- Argument helpers ----
 at::Tensor& TensorArg(const Napi::CallbackInfo& info, size_t i, const char* name);   // a slot id
+bool TensorIdOf(const Napi::Value& v, int32_t* id);   // a JS Tensor object (its _id), without throwing
+void SetReturnKind(int32_t kind);                      // see ops.ts: 1 = a tensor id, 2 = an array of ids
 int64_t IntArg(const Napi::CallbackInfo& info, size_t i, const char* name);
 double NumArg(const Napi::CallbackInfo& info, size_t i, const char* name);
 bool BoolArg(const Napi::CallbackInfo& info, size_t i, const char* name);
