@@ -36,4 +36,3 @@ export * as jit from "./jit";
 export * as optim from "./optim";
 export * as train from "./train";
 export * as nn from "./nn";
-export * as vision from "./vision";
