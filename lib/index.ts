@@ -17,6 +17,9 @@ export { noGrad, enableGrad, inferenceMode, isGradEnabled, setGradEnabled, isInf
 export * as autograd from "./autograd";
 export { ops, callOp, schemas } from "./ops";
 export { setPrintOptions } from "./tensor_str";
+export { Generator, defaultGenerator } from "./generator";
+export * as data from "./data";
+export * as vision from "./vision";
 export { TorchError, buildInfo };
 export * as cuda from "./cuda";
 export * as amp from "./amp";
@@ -33,4 +36,3 @@ export * as jit from "./jit";
 export * as optim from "./optim";
 export * as train from "./train";
 export * as nn from "./nn";
-export * as vision from "./vision";

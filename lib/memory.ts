@@ -38,6 +38,7 @@ export function keep<T extends Owned>(t: T): T {
     if (i >= 0) { s.splice(i, 1); found = true; }
   }
   if (found) adopt(t);
+  (t as any)._kept = true;  // owners other than tidy scopes (the DataLoader) leave it alone too
   return t;
 }
 
@@ -113,4 +114,26 @@ export function memory(): MemoryInfo {
     m.cudaReserved = native.CudaMemoryReserved(-1);
   }
   return m;
+}
+
+/**
+ * @internal Runs fn and returns its result with the tensors created inside it (none is freed; they move to the
+ * enclosing tidy scope, or to the GC backstop). On an exception they are freed. The DataLoader uses this to free
+ * only what it made.
+ */
+export function _created<T>(fn: () => T): [T, Set<Owned>] {
+  const scope: Owned[] = [];
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    scopes.pop();
+    for (const t of scope) t.dispose();
+    throw e;
+  }
+  scopes.pop();
+  if (scopes.length) scopes[scopes.length - 1].push(...scope);
+  else for (const t of scope) adopt(t);
+  return [result, new Set(scope)];
 }

@@ -48,6 +48,8 @@ c10::ScalarType DtypeOf(const Napi::Value& v, const char* name);
 c10::Device DeviceOf(const Napi::Value& v);
 Napi::Value Wrap(Napi::Env env, at::Tensor t);   // new JS Tensor for t (through the registered factory)
 Napi::Value IdsOf(Napi::Env env, const std::vector<at::Tensor>& ts);  // JS array of new Tensors
+at::Generator* GeneratorOf(const Napi::Value& v);  // a torch.Generator (or its _gen), else nullptr (generator.cc)
+uint64_t SeedOf(const Napi::Value& v, const char* name);  // a seed from a number or BigInt (generator.cc)
 
 // ---- Conversion between JS values and IValues (used by ops, jit, serialize) ----
 c10::IValue ToIValueGuess(const Napi::Value& v);           // infer the type from the JS value

@@ -2,6 +2,7 @@
 // operator's schema, overloads are resolved by trying each in order (strict, then lenient).
 #include "common.h"
 #include <ATen/ScalarOps.h>
+#include <atomic>
 #include <ATen/EmptyTensor.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <dlfcn.h>
@@ -14,7 +15,12 @@ struct OpSet {
   std::string name;
   std::vector<c10::OperatorHandle> ops;  // overloads, preferred first
 };
-static std::vector<OpSet> gHandles;
+// Shared by every JS thread (DataLoader worker threads too). Writers hold gOpsMu; readers index the
+// fixed-size tables below the published count (entries never move), without a lock.
+static std::mutex gOpsMu;
+static constexpr size_t kMaxHandles = 1 << 16;
+static std::unique_ptr<OpSet> gHandles[kMaxHandles];
+static std::atomic<size_t> gHandlesN{0};
 static std::unordered_map<std::string, int32_t> gHandleIndex;
 static std::unordered_map<std::string, std::vector<c10::OperatorHandle>> gByName;
 static size_t gKnownOps = 0;
@@ -43,6 +49,7 @@ static Napi::Value OpHandle(const Napi::CallbackInfo& info) {
   std::string overload = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
   bool pinned = info.Length() > 1 && info[1].IsString();
   std::string key = name + "." + overload + (pinned ? "!" : "");
+  std::lock_guard<std::mutex> lock(gOpsMu);
   auto it = gHandleIndex.find(key);
   if (it != gHandleIndex.end()) return Napi::Number::New(info.Env(), it->second);
   IndexOps();
@@ -56,8 +63,11 @@ static Napi::Value OpHandle(const Napi::CallbackInfo& info) {
   std::stable_sort(set.ops.begin(), set.ops.end(), [](const c10::OperatorHandle& a, const c10::OperatorHandle& b) {
     return !IsOut(a.schema()) && IsOut(b.schema());
   });
-  gHandles.push_back(std::move(set));
-  int32_t id = static_cast<int32_t>(gHandles.size() - 1);
+  size_t n = gHandlesN.load(std::memory_order_relaxed);
+  if (n >= kMaxHandles) throw TorchError(info.Env(), "too many operator handles");
+  gHandles[n] = std::make_unique<OpSet>(std::move(set));
+  gHandlesN.store(n + 1, std::memory_order_release);
+  int32_t id = static_cast<int32_t>(n);
   gHandleIndex[key] = id;
   return Napi::Number::New(info.Env(), id);
 }
@@ -126,8 +136,13 @@ static bool Convert(const Napi::Value& v, const c10::TypePtr& type, c10::optiona
       if (!IsEnumLike(v)) return false;
       out = EnumCode(v);
       return true;
-    case TypeKind::GeneratorType:
-      return v.IsUndefined() || v.IsNull();
+    case TypeKind::GeneratorType: {
+      if (v.IsUndefined() || v.IsNull()) return true;
+      at::Generator* g = GeneratorOf(v);
+      if (!g) return false;
+      out = *g;
+      return true;
+    }
     case TypeKind::AnyType:
       out = ToIValueGuess(v);
       return true;
@@ -326,8 +341,8 @@ static Napi::Value DoCall(const Napi::CallbackInfo& info, bool discard) {
   Napi::Env env = info.Env();
   SetReturnKind(0);  // set again by Returns when the result is tensor ids
   int32_t h = info[0].As<Napi::Number>().Int32Value();
-  if (h < 0 || static_cast<size_t>(h) >= gHandles.size()) ThrowType(env, "invalid operator handle");
-  OpSet& set = gHandles[h];
+  if (h < 0 || static_cast<size_t>(h) >= gHandlesN.load(std::memory_order_acquire)) ThrowType(env, "invalid operator handle");
+  OpSet& set = *gHandles[h];
   Napi::Object kw;
   const Napi::Object* kwargs = nullptr;
   if (info[1].IsObject()) { kw = info[1].As<Napi::Object>(); kwargs = &kw; }
@@ -374,6 +389,7 @@ static Napi::Value CallDiscard(const Napi::CallbackInfo& info) { return DoCall(i
 
 // schemas(name?) -> list of schema strings (all operators when no name)
 static Napi::Value Schemas(const Napi::CallbackInfo& info) {
+  std::lock_guard<std::mutex> lock(gOpsMu);
   IndexOps();
   Napi::Env env = info.Env();
   std::vector<std::string> out;
@@ -417,7 +433,8 @@ struct Typed {
   c10::optional<c10::TypedOperatorHandle<FnTS>> ts;
   c10::optional<c10::TypedOperatorHandle<FnTSi>> tsi;
 };
-static std::vector<Typed> gTyped;
+static std::unique_ptr<Typed> gTyped[kMaxHandles];  // like gHandles
+static std::atomic<size_t> gTypedN{0};
 
 // typedHandle(name, overload) -> id, for schemas (Tensor) / (Tensor, Tensor) / (Tensor, Scalar) -> Tensor
 static Napi::Value TypedHandle(const Napi::CallbackInfo& info) {
@@ -454,13 +471,17 @@ static Napi::Value TypedHandle(const Napi::CallbackInfo& info) {
     std::ostringstream os; os << s;
     ThrowType(info.Env(), "operator " + os.str() + " has no typed binding");
   }
-  gTyped.push_back(std::move(t));
-  return Napi::Number::New(info.Env(), static_cast<double>(gTyped.size() - 1));
+  std::lock_guard<std::mutex> lock(gOpsMu);
+  size_t n = gTypedN.load(std::memory_order_relaxed);
+  if (n >= kMaxHandles) throw TorchError(info.Env(), "too many operator handles");
+  gTyped[n] = std::make_unique<Typed>(std::move(t));
+  gTypedN.store(n + 1, std::memory_order_release);
+  return Napi::Number::New(info.Env(), static_cast<double>(n));
 }
 static Typed& TypedAt(const Napi::CallbackInfo& info) {
   int32_t h = info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : -1;
-  if (h < 0 || static_cast<size_t>(h) >= gTyped.size()) ThrowType(info.Env(), "invalid operator handle");
-  return gTyped[h];
+  if (h < 0 || static_cast<size_t>(h) >= gTypedN.load(std::memory_order_acquire)) ThrowType(info.Env(), "invalid operator handle");
+  return *gTyped[h];
 }
 static void Mismatch(const Napi::CallbackInfo& info) { ThrowType(info.Env(), "operator handle used with the wrong arguments"); }
 // t1(h, self) -> id;  t1_(h, self);  t2(h, self, other|scalar) -> id;  t2_(h, self, other|scalar)
