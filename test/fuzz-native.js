@@ -2,7 +2,7 @@
 // process: errors are expected, an abort is not. Prints "done ..." at the end.
 "use strict";
 const path = require("path");
-require(require.resolve("ts-node", { paths: [path.join(__dirname, "..")] })).register({ transpileOnly: true });
+require(require.resolve("ts-node", { paths: [path.join(__dirname, "..")] })).register({ transpileOnly: true, project: path.join(__dirname, "..", "tsconfig.json") });
 const torch = require("../lib");
 const { native } = require("../lib/native");
 const t = torch.ones([2, 2]);
