@@ -91,7 +91,10 @@ describe("errors", () => {
   });
   it("no JS input aborts the process: every native entry with random garbage arguments", function () {
     this.timeout(300000);
-    const r = require("child_process").spawnSync(process.execPath, [require("path").join(__dirname, "fuzz-native.js"), "7"], { encoding: "utf8" });
+    // in a scratch folder: entries that take file paths may create files named by the garbage
+    const cwd = require("fs").mkdtempSync(require("path").join(require("os").tmpdir(), "torchts-fuzz-"));
+    const r = require("child_process").spawnSync(process.execPath, [require("path").join(__dirname, "fuzz-native.js"), "7"], { encoding: "utf8", cwd });
+    require("fs").rmSync(cwd, { recursive: true, force: true });
     expect(r.signal, r.stderr).to.equal(null);
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/done: \d+ entries/);  // entries that write to a file descriptor may print bytes first
