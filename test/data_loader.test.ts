@@ -75,6 +75,7 @@ describe("DataLoader: worker threads (user datasets)", function () {
       const loader = new data.DataLoader(ds, { batchSize: 6, shuffle: true, numWorkers });
       expect(loader.mode).to.equal(numWorkers ? "workers" : "main");
       runs.push(epoch(loader));
+      expect(loader.mode, "no fallback to the main thread").to.equal(numWorkers ? "workers" : "main");
     }
     expect(runs[0].length).to.equal(7);
     expect(runs[1]).to.deep.equal(runs[0]);

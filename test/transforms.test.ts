@@ -147,6 +147,19 @@ describe("vision.transforms on HWCImages and composition", () => {
       expect(r.permute(2, 0, 1).equal(aa)).to.equal(true);
     });
   });
+  it("transforms can be made with or without new (T.Compose([...]) as in Python)", () => {
+    const c = (T.Compose as any)([(T.RandomHorizontalFlip as any)(1), T.ToTensor()]);
+    expect(c).to.be.instanceOf(T.Compose);
+    expect(c.transforms[0]).to.be.instanceOf(T.RandomHorizontalFlip);
+    expect(new T.PILToTensor()).to.be.instanceOf(T.ToImage);
+    expect(String(T.RandomCrop(8, { padding: 2 }))).to.equal("RandomCrop(size=(8,8), padding=2)");
+    torch.tidy(() => {
+      const out = c.forward(T.asHWCImage(inputs.u8.permute(1, 2, 0).contiguous()));
+      expect(maxDiff(out, F.hflip(inputs.f32))).to.be.below(1e-7);
+    });
+    class MyCrop extends T.RandomCrop { extraRepr() { return "mine"; } }
+    expect(String(new MyCrop(4))).to.equal("MyCrop(mine)");
+  });
   it("bad input gives clear errors", () => {
     expect(() => new T.Normalize([0.5], [0.5]).forward(inputs.u8)).to.throw(/float tensor/);
     expect(() => F.hflip(torch.tidy(() => torch.zeros([3])))).to.throw(/not a torch image/);

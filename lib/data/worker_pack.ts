@@ -19,7 +19,11 @@ export function classLocation(ctor: Function): { file: string; name: string } | 
       for (const k of Object.keys(ex)) {
         // data properties only: reading getters of arbitrary modules can have side effects
         const d = Object.getOwnPropertyDescriptor(ex, k);
-        if (d && "value" in d && d.value === ctor) { found = { file: m.filename, name: k }; break; }
+        // (a class exported through a callable Proxy, like the transforms, shares its prototype)
+        if (d && "value" in d && (d.value === ctor || (typeof d.value === "function" && d.value.prototype === ctor.prototype))) {
+          found = { file: m.filename, name: k };
+          break;
+        }
       }
     }
     if (found) break;

@@ -565,6 +565,11 @@ function toPILT(t: Tensor): HWCImage {
 }
 
 // ---------------- transform classes ----------------
+/** A class that can also be called without `new`, as in Python: T.Compose([...]) or new T.Compose([...]). */
+function callable<C extends new (...args: any[]) => any>(cls: C): C & ((...args: ConstructorParameters<C>) => InstanceType<C>) {
+  return new Proxy(cls, { apply: (target, _self, args) => Reflect.construct(target, args) }) as any;
+}
+
 /** Base class: forward(img) transforms one image or a batch. */
 export abstract class Transform {
   abstract forward(x: any): any;
@@ -572,11 +577,11 @@ export abstract class Transform {
   _nativeStep(_channels: number): any | null { return null; }
   /** True for per-pixel, per-channel deterministic maps (ToTensor, Normalize, ...), which the native pipeline tabulates. */
   get _pixelOp(): boolean { return false; }
-  protected repr(): string { return ""; }
-  toString(): string { return `${this.constructor.name}(${this.repr()})`; }
+  extraRepr(): string { return ""; }
+  toString(): string { return `${this.constructor.name}(${this.extraRepr()})`; }
 }
 
-export class Compose extends Transform {
+export const Compose = callable(class Compose extends Transform {
   constructor(readonly transforms: TransformLike[]) { super(); }
   forward(x: any): any {
     let cur = x;
@@ -588,36 +593,42 @@ export class Compose extends Transform {
     return cur;
   }
   toString(): string { return `Compose(\n${this.transforms.map((t) => `    ${String(t)}`).join("\n")}\n)`; }
-}
+});
+export type Compose = InstanceType<typeof Compose>;
 
-export class Lambda extends Transform {
+export const Lambda = callable(class Lambda extends Transform {
   constructor(readonly lambd: (x: any) => any) {
     super();
     if (typeof lambd !== "function") throw new TypeError(`Argument lambd should be callable, got ${typeof lambd}`);
   }
   forward(x: any): any { return this.lambd(x); }
-}
+});
+export type Lambda = InstanceType<typeof Lambda>;
 
 /** HWCImage (or a uint8 [H, W, C] tensor, like a numpy array) -> float [C, H, W] in [0, 1]; [B, H, W, C] -> [B, C, H, W]. */
-export class ToTensor extends Transform {
+export const ToTensor = callable(class ToTensor extends Transform {
   forward(pic: any): Tensor {
     if (!(pic instanceof Tensor)) throw new TypeError(`pic should be an HWCImage or an HWC tensor. Got ${typeof pic}`);
     return tidy(() => toTensorT(pic));
   }
   get _pixelOp(): boolean { return true; }
-}
+});
+export type ToTensor = InstanceType<typeof ToTensor>;
 /** HWCImage -> uint8 [C, H, W] tensor, values unchanged (torchvision PILToTensor / v2 ToImage); tensors pass through. */
-export class ToImage extends Transform {
+export const ToImage = callable(class ToImage extends Transform {
   forward(pic: any): Tensor { return tidy(() => toImageT(pic)); }
   get _pixelOp(): boolean { return true; }
-}
-export class PILToTensor extends ToImage {}
+});
+export type ToImage = InstanceType<typeof ToImage>;
+export const PILToTensor = callable(class PILToTensor extends ToImage {});
+export type PILToTensor = InstanceType<typeof PILToTensor>;
 /** Tensor [C, H, W] -> HWCImage (floats are scaled by 255). */
-export class ToPILImage extends Transform {
+export const ToPILImage = callable(class ToPILImage extends Transform {
   forward(t: any): HWCImage { return tidy(() => toPILT(t)); }
-}
+});
+export type ToPILImage = InstanceType<typeof ToPILImage>;
 /** Converts the dtype; with scale, values are rescaled between integer and float ranges (torchvision v2 ToDtype). */
-export class ToDtype extends Transform {
+export const ToDtype = callable(class ToDtype extends Transform {
   readonly scale: boolean;
   constructor(readonly dtype: dt.DType, opts: { scale?: boolean } | boolean = {}) {
     super();
@@ -631,15 +642,17 @@ export class ToDtype extends Transform {
     });
   }
   get _pixelOp(): boolean { return true; }
-  protected repr(): string { return `dtype=${this.dtype}, scale=${this.scale}`; }
-}
+  extraRepr(): string { return `dtype=${this.dtype}, scale=${this.scale}`; }
+});
+export type ToDtype = InstanceType<typeof ToDtype>;
 /** torchvision ConvertImageDtype: ToDtype with scaling. */
-export class ConvertImageDtype extends ToDtype {
+export const ConvertImageDtype = callable(class ConvertImageDtype extends ToDtype {
   constructor(dtype: dt.DType = dt.float32) { super(dtype, { scale: true }); }
-}
+});
+export type ConvertImageDtype = InstanceType<typeof ConvertImageDtype>;
 
 /** (x - mean) / std per channel, for float tensors [..., C, H, W]. */
-export class Normalize extends Transform {
+export const Normalize = callable(class Normalize extends Transform {
   readonly inplace: boolean;
   constructor(readonly mean: number[], readonly std: number[], opts: { inplace?: boolean } | boolean = {}) {
     super();
@@ -650,15 +663,16 @@ export class Normalize extends Transform {
     return tidy(() => normalizeT(t, this.mean, this.std, this.inplace));
   }
   get _pixelOp(): boolean { return true; }
-  protected repr(): string { return `mean=[${this.mean}], std=[${this.std}]`; }
-}
+  extraRepr(): string { return `mean=[${this.mean}], std=[${this.std}]`; }
+});
+export type Normalize = InstanceType<typeof Normalize>;
 
 function randomMask(B: number, p: number, device: string): Tensor {
   const r = randB(B, device);
   return r.lt(p).view([B, 1, 1, 1]);
 }
 
-export class RandomHorizontalFlip extends Transform {
+export const RandomHorizontalFlip = callable(class RandomHorizontalFlip extends Transform {
   constructor(readonly p = 0.5) { super(); }
   forward(img: any): any {
     if (img instanceof Tensor && (img.dim() === 4 || (img.dim() > 4 && !(img instanceof HWCImage))))
@@ -667,9 +681,10 @@ export class RandomHorizontalFlip extends Transform {
     return img;
   }
   _nativeStep(): any { return { op: "hflip", p: this.p }; }
-  protected repr(): string { return `p=${this.p}`; }
-}
-export class RandomVerticalFlip extends Transform {
+  extraRepr(): string { return `p=${this.p}`; }
+});
+export type RandomHorizontalFlip = InstanceType<typeof RandomHorizontalFlip>;
+export const RandomVerticalFlip = callable(class RandomVerticalFlip extends Transform {
   constructor(readonly p = 0.5) { super(); }
   forward(img: any): any {
     if (img instanceof Tensor && img.dim() === 4)
@@ -678,8 +693,9 @@ export class RandomVerticalFlip extends Transform {
     return img;
   }
   _nativeStep(): any { return { op: "vflip", p: this.p }; }
-  protected repr(): string { return `p=${this.p}`; }
-}
+  extraRepr(): string { return `p=${this.p}`; }
+});
+export type RandomVerticalFlip = InstanceType<typeof RandomVerticalFlip>;
 
 function nativeFill(fill: number | number[], C: number): number[] | null {
   const f = typeof fill === "number" ? [fill] : fill;
@@ -690,7 +706,7 @@ function nativeFill(fill: number | number[], C: number): number[] | null {
 function padFill(fill: number | number[]): number | number[] { return fill; }
 
 /** Pads all sides: padding int | [lr, tb] | [l, t, r, b]. */
-export class Pad extends Transform {
+export const Pad = callable(class Pad extends Transform {
   readonly fill: number | number[];
   readonly paddingMode: string;
   constructor(readonly padding: number | number[], opts: { fill?: number | number[]; paddingMode?: string } = {}) {
@@ -706,11 +722,12 @@ export class Pad extends Transform {
     if (!fill || [l, r, t, b].some((v) => v < 0)) return null;
     return { op: "pad", padLeft: l, padTop: t, padRight: r, padBottom: b, fill, mode: this.paddingMode };
   }
-  protected repr(): string { return `padding=${JSON.stringify(this.padding)}, fill=${JSON.stringify(this.fill)}, padding_mode=${this.paddingMode}`; }
-}
+  extraRepr(): string { return `padding=${JSON.stringify(this.padding)}, fill=${JSON.stringify(this.fill)}, padding_mode=${this.paddingMode}`; }
+});
+export type Pad = InstanceType<typeof Pad>;
 
 /** Crops a random size-[h, w] window, after optional padding (torchvision RandomCrop). */
-export class RandomCrop extends Transform {
+export const RandomCrop = callable(class RandomCrop extends Transform {
   readonly size: [number, number];
   readonly padding: number | number[] | null;
   readonly padIfNeeded: boolean;
@@ -734,7 +751,7 @@ export class RandomCrop extends Transform {
     const j = randint1(0, w - tw + 1);
     return [i, j, th, tw];
   }
-  private prepare(t: Tensor): Tensor {
+  _prepare(t: Tensor): Tensor {
     let x = t;
     const fill = padFill(this.fill);
     if (this.padding !== null) x = padT(x, this.padding, fill, this.paddingMode);
@@ -747,7 +764,7 @@ export class RandomCrop extends Transform {
   }
   forward(img: any): any {
     return onImage(img, "RandomCrop", (t, batch) => {
-      const x = this.prepare(t);
+      const x = this._prepare(t);
       const [, h, w] = dims(x);
       const [th, tw] = this.size;
       if (!batch) {
@@ -769,8 +786,9 @@ export class RandomCrop extends Transform {
     return { op: "randomCrop", h: this.size[0], w: this.size[1], padLeft: l, padTop: t, padRight: r, padBottom: b,
       padIfNeeded: this.padIfNeeded, fill, mode: this.paddingMode };
   }
-  protected repr(): string { return `size=(${this.size}), padding=${JSON.stringify(this.padding)}`; }
-}
+  extraRepr(): string { return `size=(${this.size}), padding=${JSON.stringify(this.padding)}`; }
+});
+export type RandomCrop = InstanceType<typeof RandomCrop>;
 function randintB(B: number, high: number, device: string): Tensor {
   const t: Tensor = callOp("aten::randint", high, [B], { generator: gen(), dtype: dt.int64 });
   if (device === "cpu") return t;
@@ -784,19 +802,20 @@ function gatherWindows(x: Tensor, i: Tensor, j: Tensor, th: number, tw: number):
   return x.gather(2, rows).gather(3, cols);
 }
 
-export class CenterCrop extends Transform {
+export const CenterCrop = callable(class CenterCrop extends Transform {
   readonly size: [number, number];
   constructor(size: number | number[]) { super(); this.size = setupSize(size); }
   forward(img: any): any { return onImage(img, "CenterCrop", (t) => centerCropT(t, this.size)); }
   _nativeStep(): any { return { op: "centerCrop", h: this.size[0], w: this.size[1] }; }
-  protected repr(): string { return `size=(${this.size})`; }
-}
+  extraRepr(): string { return `size=(${this.size})`; }
+});
+export type CenterCrop = InstanceType<typeof CenterCrop>;
 
 /**
  * Resizes to size ([h, w], or the smaller edge when a number). antialias defaults as torchvision 0.14's: false for
  * tensors, true for HWCImages (PIL always antialiases).
  */
-export class Resize extends Transform {
+export const Resize = callable(class Resize extends Transform {
   readonly interpolation: Interpolation;
   readonly maxSize: number | null;
   readonly antialias: boolean | null;
@@ -811,11 +830,12 @@ export class Resize extends Transform {
     const aa = this.antialias ?? img instanceof HWCImage;
     return onImage(img, "Resize", (t) => resizeT(t, this.size, this.interpolation, this.maxSize, aa));
   }
-  protected repr(): string { return `size=${JSON.stringify(this.size)}, interpolation=${this.interpolation}, max_size=${this.maxSize}, antialias=${this.antialias}`; }
-}
+  extraRepr(): string { return `size=${JSON.stringify(this.size)}, interpolation=${this.interpolation}, max_size=${this.maxSize}, antialias=${this.antialias}`; }
+});
+export type Resize = InstanceType<typeof Resize>;
 
 /** A random crop (area fraction `scale`, aspect `ratio`) resized to size (torchvision RandomResizedCrop). */
-export class RandomResizedCrop extends Transform {
+export const RandomResizedCrop = callable(class RandomResizedCrop extends Transform {
   readonly size: [number, number];
   readonly scale: [number, number];
   readonly ratio: [number, number];
@@ -859,11 +879,11 @@ export class RandomResizedCrop extends Transform {
         const [i, j, h, w] = RandomResizedCrop.getParams(H, W, this.scale, this.ratio);
         return resizeT(cropT(t, i, j, h, w), this.size, this.interpolation, null, aa);
       }
-      return this.batched(t, H, W);
+      return this._batched(t, H, W);
     });
   }
   /** Per-sample boxes (vectorised rejection sampling), then crop-and-resize as one grid_sample (bilinear, no antialiasing). */
-  private batched(t: Tensor, H: number, W: number): Tensor {
+  _batched(t: Tensor, H: number, W: number): Tensor {
     const B = t.shape[0], dev = t.device;
     const area = H * W, tries = 10;
     const lr = f32("log", this.ratio);
@@ -896,8 +916,9 @@ export class RandomResizedCrop extends Transform {
     if (!t.isFloatingPoint()) out = round(out).to(t.dtype);
     return out;
   }
-  protected repr(): string { return `size=(${this.size}), scale=(${this.scale}), ratio=(${this.ratio}), interpolation=${this.interpolation}`; }
-}
+  extraRepr(): string { return `size=(${this.size}), scale=(${this.scale}), ratio=(${this.ratio}), interpolation=${this.interpolation}`; }
+});
+export type RandomResizedCrop = InstanceType<typeof RandomResizedCrop>;
 
 function setupAngle(x: number | number[], name: string, sizes: number[]): number[] {
   if (typeof x === "number") {
@@ -909,7 +930,7 @@ function setupAngle(x: number | number[], name: string, sizes: number[]): number
 }
 
 /** Rotation by an angle drawn from [-degrees, degrees] (Keras' RandomRotation(0.1) is RandomRotation(36)). */
-export class RandomRotation extends Transform {
+export const RandomRotation = callable(class RandomRotation extends Transform {
   readonly degrees: number[];
   readonly interpolation: Interpolation;
   readonly expand: boolean;
@@ -938,11 +959,12 @@ export class RandomRotation extends Transform {
       return affineBatch(t, mats, this.interpolation as any, fill);
     });
   }
-  protected repr(): string { return `degrees=[${this.degrees}], interpolation=${this.interpolation}, expand=${this.expand}, fill=${JSON.stringify(this.fill)}`; }
-}
+  extraRepr(): string { return `degrees=[${this.degrees}], interpolation=${this.interpolation}, expand=${this.expand}, fill=${JSON.stringify(this.fill)}`; }
+});
+export type RandomRotation = InstanceType<typeof RandomRotation>;
 
 /** Random rotation, translation (fractions of width/height), scale and shear (Keras' RandomTranslation and RandomZoom). */
-export class RandomAffine extends Transform {
+export const RandomAffine = callable(class RandomAffine extends Transform {
   readonly degrees: number[];
   readonly translate: [number, number] | null;
   readonly scale: [number, number] | null;
@@ -996,8 +1018,9 @@ export class RandomAffine extends Transform {
       return affineBatch(t, mats, this.interpolation as any, fill);
     });
   }
-  protected repr(): string { return `degrees=[${this.degrees}], translate=${JSON.stringify(this.translate)}, scale=${JSON.stringify(this.scale)}, shear=${JSON.stringify(this.shear)}`; }
-}
+  extraRepr(): string { return `degrees=[${this.degrees}], translate=${JSON.stringify(this.translate)}, scale=${JSON.stringify(this.scale)}, shear=${JSON.stringify(this.shear)}`; }
+});
+export type RandomAffine = InstanceType<typeof RandomAffine>;
 
 function checkJitter(value: number | [number, number], name: string, center = 1, bound: [number, number] = [0, Infinity], clipFirstOnZero = true): [number, number] | null {
   let v: [number, number];
@@ -1013,7 +1036,7 @@ function checkJitter(value: number | [number, number], name: string, center = 1,
 }
 
 /** Random brightness, contrast, saturation and hue, applied in a random order. */
-export class ColorJitter extends Transform {
+export const ColorJitter = callable(class ColorJitter extends Transform {
   readonly brightness: [number, number] | null;
   readonly contrast: [number, number] | null;
   readonly saturation: [number, number] | null;
@@ -1038,7 +1061,7 @@ export class ColorJitter extends Transform {
   }
   forward(img: any): any {
     return onImage(img, "ColorJitter", (t, batch) => {
-      if (batch) return this.batched(t);
+      if (batch) return this._batched(t);
       const [order, b, c, s, h] = ColorJitter.getParams(this.brightness, this.contrast, this.saturation, this.hue);
       let x = t;
       for (const k of order) {
@@ -1051,7 +1074,7 @@ export class ColorJitter extends Transform {
     });
   }
   /** Per-sample factors and per-sample order: round r applies each sample's r-th operation to the samples that have it. */
-  private batched(t: Tensor): Tensor {
+  _batched(t: Tensor): Tensor {
     const B = t.shape[0], dev = t.device;
     const order: Tensor = randB(B * 4, "cpu").view([B, 4]).argsort(1);
     const f = (r: [number, number] | null) => (r ? uniformB(B, r[0], r[1], dev) : null);
@@ -1075,11 +1098,12 @@ export class ColorJitter extends Transform {
     }
     return x;
   }
-  protected repr(): string { return `brightness=${JSON.stringify(this.brightness)}, contrast=${JSON.stringify(this.contrast)}, saturation=${JSON.stringify(this.saturation)}, hue=${JSON.stringify(this.hue)}`; }
-}
+  extraRepr(): string { return `brightness=${JSON.stringify(this.brightness)}, contrast=${JSON.stringify(this.contrast)}, saturation=${JSON.stringify(this.saturation)}, hue=${JSON.stringify(this.hue)}`; }
+});
+export type ColorJitter = InstanceType<typeof ColorJitter>;
 
 /** Erases a random rectangle (torchvision RandomErasing); value: number, per-channel list, or "random". */
-export class RandomErasing extends Transform {
+export const RandomErasing = callable(class RandomErasing extends Transform {
   readonly p: number;
   readonly scale: [number, number];
   readonly ratio: [number, number];
@@ -1115,7 +1139,7 @@ export class RandomErasing extends Transform {
     }
     return [0, 0, H, W, null];
   }
-  private values(C: number): number[] | null {
+  _values(C: number): number[] | null {
     const v = this.value;
     const list = typeof v === "number" ? [v] : v === "random" ? null : v.slice();
     if (list && !(list.length === 1 || list.length === C))
@@ -1123,15 +1147,15 @@ export class RandomErasing extends Transform {
     return list;
   }
   forward(img: any): any {
-    if (img instanceof Tensor && img.dim() === 4) return onImage(img, "RandomErasing", (t) => this.batched(t));
+    if (img instanceof Tensor && img.dim() === 4) return onImage(img, "RandomErasing", (t) => this._batched(t));
     if (rand1() >= this.p) return img;
     return onImage(img, "RandomErasing", (t) => {
-      const [i, j, h, w, v] = RandomErasing.getParams(t, this.scale, this.ratio, this.values(dims(t)[0]));
+      const [i, j, h, w, v] = RandomErasing.getParams(t, this.scale, this.ratio, this._values(dims(t)[0]));
       if (v === null) return t;
       return eraseT(t, i, j, h, w, v.device === t.device ? v : v.to(t.device), this.inplace);
     });
   }
-  private batched(t: Tensor): Tensor {
+  _batched(t: Tensor): Tensor {
     const [B, C, H, W] = t.shape, dev = t.device, area = H * W, tries = 10;
     const apply = randB(B, "cpu").lt(this.p);
     const lr = f32("log", this.ratio);
@@ -1148,7 +1172,7 @@ export class RandomErasing extends Transform {
     const inY = ys.ge(i.view([B, 1])).logicalAnd(ys.lt(i.add(hs).view([B, 1])));
     const inX = xs.ge(j.view([B, 1])).logicalAnd(xs.lt(j.add(ws).view([B, 1])));
     const mask = inY.view([B, 1, H, 1]).logicalAnd(inX.view([B, 1, 1, W])).logicalAnd(use.view([B, 1, 1, 1])).to(dev);
-    const vals = this.values(C);
+    const vals = this._values(C);
     let v: Tensor;
     if (vals === null) { v = empty([B, C, H, W], { dtype: dt.float32 }); callOp("aten::normal_", v, 0, 1, { generator: gen() }).dispose(); v = v.to({ dtype: t.dtype, device: dev }); }
     else v = tensor(vals, { dtype: t.dtype, device: dev }).view([1, -1, 1, 1]);
@@ -1156,15 +1180,17 @@ export class RandomErasing extends Transform {
     if (this.inplace) { t.copy_(out); return t; }
     return out;
   }
-  protected repr(): string { return `p=${this.p}, scale=(${this.scale}), ratio=(${this.ratio}), value=${JSON.stringify(this.value)}, inplace=${this.inplace}`; }
-}
+  extraRepr(): string { return `p=${this.p}, scale=(${this.scale}), ratio=(${this.ratio}), value=${JSON.stringify(this.value)}, inplace=${this.inplace}`; }
+});
+export type RandomErasing = InstanceType<typeof RandomErasing>;
 
-export class Grayscale extends Transform {
+export const Grayscale = callable(class Grayscale extends Transform {
   constructor(readonly numOutputChannels = 1) { super(); }
   forward(img: any): any { return onImage(img, "Grayscale", (t) => rgbToGrayscaleT(t, this.numOutputChannels)); }
-  protected repr(): string { return `num_output_channels=${this.numOutputChannels}`; }
-}
-export class RandomGrayscale extends Transform {
+  extraRepr(): string { return `num_output_channels=${this.numOutputChannels}`; }
+});
+export type Grayscale = InstanceType<typeof Grayscale>;
+export const RandomGrayscale = callable(class RandomGrayscale extends Transform {
   constructor(readonly p = 0.1) { super(); }
   forward(img: any): any {
     if (img instanceof Tensor && img.dim() === 4)
@@ -1172,11 +1198,12 @@ export class RandomGrayscale extends Transform {
     if (rand1() < this.p) return onImage(img, "RandomGrayscale", (t) => rgbToGrayscaleT(t, dims(t)[0]));
     return img;
   }
-  protected repr(): string { return `p=${this.p}`; }
-}
+  extraRepr(): string { return `p=${this.p}`; }
+});
+export type RandomGrayscale = InstanceType<typeof RandomGrayscale>;
 
 /** Applies the transforms with probability p (per sample for batches). */
-export class RandomApply extends Transform {
+export const RandomApply = callable(class RandomApply extends Transform {
   constructor(readonly transforms: TransformLike[], readonly p = 0.5) { super(); }
   forward(img: any): any {
     if (img instanceof Tensor && img.dim() === 4) {
@@ -1191,9 +1218,10 @@ export class RandomApply extends Transform {
     if (this.p < rand1()) return img;
     return new Compose(this.transforms).forward(img);
   }
-}
+});
+export type RandomApply = InstanceType<typeof RandomApply>;
 /** One of the transforms, picked at random (one pick per call). */
-export class RandomChoice extends Transform {
+export const RandomChoice = callable(class RandomChoice extends Transform {
   constructor(readonly transforms: TransformLike[], readonly p: number[] | null = null) { super(); }
   forward(img: any): any {
     let k: number;
@@ -1204,12 +1232,14 @@ export class RandomChoice extends Transform {
     } else k = randint1(0, this.transforms.length);
     return applyTransform(this.transforms[k], img);
   }
-}
+});
+export type RandomChoice = InstanceType<typeof RandomChoice>;
 /** The transforms in a random order (one order per call). */
-export class RandomOrder extends Transform {
+export const RandomOrder = callable(class RandomOrder extends Transform {
   constructor(readonly transforms: TransformLike[]) { super(); }
   forward(img: any): any { return new Compose(randperm(this.transforms.length).map((i) => this.transforms[i])).forward(img); }
-}
+});
+export type RandomOrder = InstanceType<typeof RandomOrder>;
 
 // ---------------- native batch pipeline ----------------
 function flatten(t: any, out: any[]): boolean {
