@@ -16,3 +16,5 @@ export { ops, callOp, schemas } from "./ops";
 export { setPrintOptions } from "./tensor_str";
 export { TorchError, buildInfo };
 export const version: string = require("../package.json").version;
+export * as optim from "./optim";
+export * as train from "./train";

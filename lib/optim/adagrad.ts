@@ -1,0 +1,46 @@
+// Adagrad (torch/optim/adagrad.py).
+import { native } from "../native";
+import { Tensor } from "../tensor";
+import { Optimizer, Params, ParamGroup } from "./optimizer";
+
+export interface AdagradOptions {
+  lr?: number; lrDecay?: number; weightDecay?: number; initialAccumulatorValue?: number; eps?: number;
+  foreach?: boolean | null; maximize?: boolean;
+}
+
+/** Adagrad, as PyTorch 1.13's `_single_tensor_adagrad` (sparse gradients included). State exists from construction. */
+export class Adagrad extends Optimizer {
+  constructor(params: Params, opts: AdagradOptions = {}) {
+    super(params, {
+      lr: opts.lr ?? 1e-2, lrDecay: opts.lrDecay ?? 0, eps: opts.eps ?? 1e-10, weightDecay: opts.weightDecay ?? 0,
+      initialAccumulatorValue: opts.initialAccumulatorValue ?? 0, foreach: opts.foreach ?? null, maximize: opts.maximize ?? false,
+    });
+    for (const g of this.paramGroups) for (const p of g.params) this.initState(g, p);
+  }
+
+  private initState(g: ParamGroup, p: Tensor): Record<string, any> {
+    const s = this.stateOf(p);
+    if (!s.sum) {
+      s.step = this.stepTensor();
+      s.sum = this.fullLike(p, g.initialAccumulatorValue);
+    }
+    return s;
+  }
+
+  protected checkGroup(g: ParamGroup): void {
+    if (!(g.lr >= 0)) throw new RangeError(`Invalid learning rate: ${g.lr}`);
+    if (!(g.lrDecay >= 0)) throw new RangeError(`Invalid lr_decay value: ${g.lrDecay}`);
+    if (!(g.weightDecay >= 0)) throw new RangeError(`Invalid weight_decay value: ${g.weightDecay}`);
+    if (!(g.initialAccumulatorValue >= 0)) throw new RangeError(`Invalid initial_accumulator_value value: ${g.initialAccumulatorValue}`);
+    if (!(g.eps >= 0)) throw new RangeError(`Invalid epsilon value: ${g.eps}`);
+  }
+
+  protected updateGroup(g: ParamGroup, ps: Tensor[]): void {
+    const sums: number[] = [], steps: number[] = [];
+    for (const p of ps) {
+      const s = this.initState(g, p);
+      sums.push(s.sum._id); steps.push(s.step._id);
+    }
+    native.OptimAdagrad(ps.map((p) => p._id), sums, steps, g.lr, g.lrDecay, g.weightDecay, g.eps, !!g.maximize);
+  }
+}

@@ -1,0 +1,65 @@
+// Adam and AdamW (torch/optim/adam.py, adamw.py).
+import { native } from "../native";
+import { Tensor } from "../tensor";
+import { Optimizer, Params, ParamGroup } from "./optimizer";
+
+export interface AdamOptions {
+  lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; amsgrad?: boolean;
+  maximize?: boolean; foreach?: boolean | null; capturable?: boolean; differentiable?: boolean; fused?: boolean;
+}
+
+function checkAdam(g: ParamGroup): void {
+  if (!(g.lr >= 0)) throw new RangeError(`Invalid learning rate: ${g.lr}`);
+  if (!(g.eps >= 0)) throw new RangeError(`Invalid epsilon value: ${g.eps}`);
+  if (!Array.isArray(g.betas) || g.betas.length !== 2) throw new TypeError("betas must be a pair [beta1, beta2]");
+  if (!(g.betas[0] >= 0 && g.betas[0] < 1)) throw new RangeError(`Invalid beta parameter at index 0: ${g.betas[0]}`);
+  if (!(g.betas[1] >= 0 && g.betas[1] < 1)) throw new RangeError(`Invalid beta parameter at index 1: ${g.betas[1]}`);
+  if (!(g.weightDecay >= 0)) throw new RangeError(`Invalid weight_decay value: ${g.weightDecay}`);
+  if (g.differentiable) throw new Error("differentiable=true is not supported by torchts optimizers");
+  if (g.fused) throw new Error("fused=true is not supported by torchts; leave it false (foreach is accepted)");
+}
+
+abstract class AdamBase extends Optimizer {
+  protected abstract readonly decoupled: boolean;
+  protected checkGroup(g: ParamGroup): void { checkAdam(g); }
+  protected updateGroup(g: ParamGroup, ps: Tensor[]): void {
+    const m1: number[] = [], m2: number[] = [], mx: number[] = [], steps: number[] = [];
+    for (const p of ps) {
+      const s = this.stateOf(p);
+      if (!s.step) {
+        s.step = this.stepTensor();
+        s.exp_avg = this.zerosLike(p);
+        s.exp_avg_sq = this.zerosLike(p);
+      }
+      if (g.amsgrad && !s.max_exp_avg_sq) s.max_exp_avg_sq = this.zerosLike(p);
+      m1.push(s.exp_avg._id); m2.push(s.exp_avg_sq._id); steps.push(s.step._id);
+      if (g.amsgrad) mx.push(s.max_exp_avg_sq._id);
+    }
+    native.OptimAdam(ps.map((p) => p._id), m1, m2, mx, steps, g.lr, g.betas[0], g.betas[1], g.eps, g.weightDecay,
+      !!g.amsgrad, !!g.maximize, this.decoupled);
+  }
+}
+
+/** Adam (L2 weight decay added to the gradient), as PyTorch 1.13's `_single_tensor_adam`. */
+export class Adam extends AdamBase {
+  protected readonly decoupled = false;
+  constructor(params: Params, opts: AdamOptions = {}) {
+    super(params, {
+      lr: opts.lr ?? 1e-3, betas: opts.betas ?? [0.9, 0.999], eps: opts.eps ?? 1e-8, weightDecay: opts.weightDecay ?? 0,
+      amsgrad: opts.amsgrad ?? false, maximize: opts.maximize ?? false, foreach: opts.foreach ?? null,
+      capturable: opts.capturable ?? false, differentiable: opts.differentiable ?? false, fused: opts.fused ?? false,
+    });
+  }
+}
+
+/** AdamW (decoupled weight decay, default 1e-2), as PyTorch 1.13's `_single_tensor_adamw`. */
+export class AdamW extends AdamBase {
+  protected readonly decoupled = true;
+  constructor(params: Params, opts: Omit<AdamOptions, "differentiable" | "fused"> = {}) {
+    super(params, {
+      lr: opts.lr ?? 1e-3, betas: opts.betas ?? [0.9, 0.999], eps: opts.eps ?? 1e-8, weightDecay: opts.weightDecay ?? 1e-2,
+      amsgrad: opts.amsgrad ?? false, foreach: opts.foreach ?? null, maximize: opts.maximize ?? false,
+      capturable: opts.capturable ?? false,
+    });
+  }
+}

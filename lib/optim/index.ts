@@ -1,0 +1,7 @@
+// torch.optim: optimisers and learning-rate schedules.
+export { Optimizer, ParamGroup, ParamGroupSpec, Params, OptimizerStateDict } from "./optimizer";
+export { SGD, SGDOptions } from "./sgd";
+export { Adam, AdamW, AdamOptions } from "./adam";
+export { RMSprop, RMSpropOptions } from "./rmsprop";
+export { Adagrad, AdagradOptions } from "./adagrad";
+export * as lrScheduler from "./lr_scheduler";
