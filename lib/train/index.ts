@@ -1,2 +1,7 @@
-// Training helpers: callbacks for explicit loops (and, later, fit/progress/history).
+// Training helpers: callbacks, progress, history, plots, TensorBoard, Keras-style fit.
 export * from "./callbacks";
+export * from "./history";
+export * from "./progress";
+export * from "./png";
+export * from "./plot";
+export * from "./tensorboard";
