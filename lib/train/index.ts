@@ -5,3 +5,5 @@ export * from "./progress";
 export * from "./png";
 export * from "./plot";
 export * from "./tensorboard";
+export * from "./fit_callbacks";
+export * from "./fit";
