@@ -18,3 +18,4 @@ export { TorchError, buildInfo };
 export const version: string = require("../package.json").version;
 export * as optim from "./optim";
 export * as train from "./train";
+export * as nn from "./nn";

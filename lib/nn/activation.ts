@@ -1,0 +1,188 @@
+// Activations: ReLU, LeakyReLU, GELU, SiLU, Sigmoid, Tanh, Softmax, LogSoftmax and a few more.
+import { Tensor, full } from "../tensor";
+import { Module, Parameter, pyFloat } from "./module";
+import { FactoryOptions } from "./common";
+import { Kind, PlanBuilder, builtin, planForward } from "./plan";
+
+type InplaceArg = boolean | { inplace?: boolean };
+function inplaceOf(a: InplaceArg | undefined): boolean { return typeof a === "boolean" ? a : !!a?.inplace; }
+
+/** Activations with only an inplace flag. */
+class _InplaceAct extends Module {
+  inplace: boolean;
+  protected _kind: Kind = Kind.Relu;
+  constructor(opts?: InplaceArg) { super(); this.inplace = inplaceOf(opts); }
+  _plan(b: PlanBuilder): void { b.num(this._kind).bool(this.inplace); }
+  extraRepr(): string { return this.inplace ? "inplace=True" : ""; }
+}
+
+/** max(0, x). new ReLU({ inplace: true }) modifies its input. */
+export class ReLU extends _InplaceAct {
+  constructor(opts?: InplaceArg) { super(opts); this._kind = Kind.Relu; }
+  forward(x: Tensor): Tensor { return planForward(this, x); }
+}
+builtin(ReLU);
+
+/** x·sigmoid(x). */
+export class SiLU extends _InplaceAct {
+  constructor(opts?: InplaceArg) { super(opts); this._kind = Kind.Silu; }
+  forward(x: Tensor): Tensor { return planForward(this, x); }
+}
+builtin(SiLU);
+
+/** x·tanh(softplus(x)). */
+export class Mish extends _InplaceAct {
+  constructor(opts?: InplaceArg) { super(opts); this._kind = Kind.Mish; }
+  forward(x: Tensor): Tensor { return planForward(this, x); }
+}
+builtin(Mish);
+
+export class Hardswish extends _InplaceAct {
+  constructor(opts?: InplaceArg) { super(opts); this._kind = Kind.Hardswish; }
+  forward(x: Tensor): Tensor { return planForward(this, x); }
+}
+builtin(Hardswish);
+
+export class Hardsigmoid extends _InplaceAct {
+  constructor(opts?: InplaceArg) { super(opts); this._kind = Kind.Hardsigmoid; }
+  forward(x: Tensor): Tensor { return planForward(this, x); }
+}
+builtin(Hardsigmoid);
+
+/** max(0, x) + negativeSlope·min(0, x). */
+export class LeakyReLU extends Module {
+  negativeSlope: number;
+  inplace: boolean;
+  constructor(negativeSlope: number | { negativeSlope?: number; inplace?: boolean } = 0.01, inplace?: InplaceArg) {
+    super();
+    if (typeof negativeSlope === "object") { this.negativeSlope = negativeSlope.negativeSlope ?? 0.01; this.inplace = !!negativeSlope.inplace; }
+    else { this.negativeSlope = negativeSlope; this.inplace = inplaceOf(inplace); }
+  }
+  _plan(b: PlanBuilder): void { b.num(Kind.LeakyRelu).num(this.negativeSlope).bool(this.inplace); }
+  forward(x: Tensor): Tensor { return planForward(this, x); }
+  extraRepr(): string { return `negative_slope=${pyFloat(this.negativeSlope)}${this.inplace ? ", inplace=True" : ""}`; }
+}
+builtin(LeakyReLU);
+
+/** Gaussian error linear unit; approximate "tanh" uses the tanh formula. */
+export class GELU extends Module {
+  approximate: "none" | "tanh";
+  constructor(approximate: "none" | "tanh" | { approximate?: "none" | "tanh" } = "none") {
+    super();
+    const a = typeof approximate === "object" ? approximate.approximate ?? "none" : approximate;
+    if (a !== "none" && a !== "tanh") throw new Error(`approximate argument must be either none or tanh.`);
+    this.approximate = a;
+  }
+  _plan(b: PlanBuilder): void { b.num(Kind.Gelu).bool(this.approximate === "tanh"); }
+  forward(x: Tensor): Tensor { return planForward(this, x); }
+  extraRepr(): string { return `approximate='${this.approximate}'`; }
+}
+builtin(GELU);
+
+/** alpha·(exp(x) - 1) for x < 0. */
+export class ELU extends Module {
+  alpha: number;
+  inplace: boolean;
+  constructor(alpha: number | { alpha?: number; inplace?: boolean } = 1.0, inplace?: InplaceArg) {
+    super();
+    if (typeof alpha === "object") { this.alpha = alpha.alpha ?? 1; this.inplace = !!alpha.inplace; }
+    else { this.alpha = alpha; this.inplace = inplaceOf(inplace); }
+  }
+  _plan(b: PlanBuilder): void { b.num(Kind.Elu).num(this.alpha).bool(this.inplace); }
+  forward(x: Tensor): Tensor { return planForward(this, x); }
+  extraRepr(): string { return `alpha=${pyFloat(this.alpha)}${this.inplace ? ", inplace=True" : ""}`; }
+}
+builtin(ELU);
+
+/** Clamps to [minVal, maxVal]. */
+export class Hardtanh extends Module {
+  minVal: number;
+  maxVal: number;
+  inplace: boolean;
+  constructor(opts?: { minVal?: number; maxVal?: number; inplace?: boolean }) {
+    super();
+    this.minVal = opts?.minVal ?? -1;
+    this.maxVal = opts?.maxVal ?? 1;
+    this.inplace = !!opts?.inplace;
+    if (this.maxVal <= this.minVal) throw new Error("maxVal must be larger than minVal");
+  }
+  _plan(b: PlanBuilder): void { b.num(Kind.Hardtanh).num(this.minVal).num(this.maxVal).bool(this.inplace); }
+  forward(x: Tensor): Tensor { return planForward(this, x); }
+  extraRepr(): string { return `min_val=${pyFloat(this.minVal)}, max_val=${pyFloat(this.maxVal)}${this.inplace ? ", inplace=True" : ""}`; }
+}
+builtin(Hardtanh);
+
+/** min(max(0, x), 6). */
+export class ReLU6 extends Hardtanh {
+  constructor(opts?: InplaceArg) { super({ minVal: 0, maxVal: 6, inplace: inplaceOf(opts) }); }
+  forward(x: Tensor): Tensor { return planForward(this, x); }
+  extraRepr(): string { return this.inplace ? "inplace=True" : ""; }
+}
+builtin(ReLU6);
+
+/** log(1 + exp(beta·x)) / beta, linear above threshold. */
+export class Softplus extends Module {
+  beta: number;
+  threshold: number;
+  constructor(opts?: { beta?: number; threshold?: number }) { super(); this.beta = opts?.beta ?? 1; this.threshold = opts?.threshold ?? 20; }
+  _plan(b: PlanBuilder): void { b.num(Kind.Softplus).num(this.beta).num(this.threshold); }
+  forward(x: Tensor): Tensor { return planForward(this, x); }
+  extraRepr(): string { return `beta=${this.beta}, threshold=${this.threshold}`; }
+}
+builtin(Softplus);
+
+/** Leaky ReLU with a learned slope (numParameters slopes, initialised to init). */
+export class PReLU extends Module {
+  declare weight: Parameter;
+  numParameters: number;
+  constructor(opts?: { numParameters?: number; init?: number } & FactoryOptions) {
+    super();
+    this.numParameters = opts?.numParameters ?? 1;
+    const t = full([this.numParameters], opts?.init ?? 0.25, { dtype: opts?.dtype, device: opts?.device });
+    this.registerParameter("weight", new Parameter(t));
+    t.dispose();
+  }
+  _plan(b: PlanBuilder): void { b.num(Kind.Prelu).t(this.weight); }
+  forward(x: Tensor): Tensor { return planForward(this, x); }
+  extraRepr(): string { return `num_parameters=${this.numParameters}`; }
+}
+builtin(PReLU);
+
+export class Sigmoid extends Module {
+  _plan(b: PlanBuilder): void { b.num(Kind.Sigmoid); }
+  forward(x: Tensor): Tensor { return planForward(this, x); }
+}
+builtin(Sigmoid);
+
+export class Tanh extends Module {
+  _plan(b: PlanBuilder): void { b.num(Kind.Tanh); }
+  forward(x: Tensor): Tensor { return planForward(this, x); }
+}
+builtin(Tanh);
+
+/** PyTorch's implicit softmax dim, when dim is not given (deprecated there too). */
+function legacyDim(nd: number): number { return nd === 0 || nd === 1 || nd === 3 ? 0 : 1; }
+
+/** Softmax along dim. */
+export class Softmax extends Module {
+  dim: number | null;
+  constructor(dim: number | null | { dim?: number | null } = null) { super(); this.dim = typeof dim === "object" && dim !== null ? dim.dim ?? null : dim; }
+  private _d = -1;
+  _canPlan(): boolean { return this.dim !== null; }
+  _plan(b: PlanBuilder): void { b.num(Kind.Softmax).num(this.dim ?? this._d); }
+  forward(x: Tensor): Tensor { this._d = legacyDim(x.dim()); return planForward(this, x); }
+  extraRepr(): string { return `dim=${this.dim ?? "None"}`; }
+}
+builtin(Softmax);
+
+/** log(softmax(x)) along dim, computed stably. */
+export class LogSoftmax extends Module {
+  dim: number | null;
+  constructor(dim: number | null | { dim?: number | null } = null) { super(); this.dim = typeof dim === "object" && dim !== null ? dim.dim ?? null : dim; }
+  private _d = -1;
+  _canPlan(): boolean { return this.dim !== null; }
+  _plan(b: PlanBuilder): void { b.num(Kind.LogSoftmax).num(this.dim ?? this._d); }
+  forward(x: Tensor): Tensor { this._d = legacyDim(x.dim()); return planForward(this, x); }
+  extraRepr(): string { return `dim=${this.dim ?? "None"}`; }
+}
+builtin(LogSoftmax);

@@ -1,0 +1,179 @@
+// Containers: Sequential, ModuleList, ModuleDict.
+import { Tensor } from "../tensor";
+import { Module } from "./module";
+import { PlanBuilder, acquire, release, runPlan, isPlannable, builtin } from "./plan";
+
+function absIndex(i: number, n: number): number {
+  if (!Number.isInteger(i) || i < -n || i >= n) throw new RangeError(`index ${i} is out of range`);
+  return i < 0 ? i + n : i;
+}
+
+function isNamedArg(a: any): boolean {
+  return a instanceof Map || (a !== null && typeof a === "object" && !(a instanceof Module) && !Array.isArray(a));
+}
+
+/**
+ * Runs its modules in order. new Sequential(a, b, c) names them "0", "1", "2"; new Sequential({ conv: a, relu: b })
+ * (or a Map) keeps the names. When every layer is a built-in one, the whole forward is one native call.
+ */
+export class Sequential extends Module {
+  /** Fuse runs of built-in layers into one native call (set false to call each layer's forward). */
+  static nativeForward = process.env.TORCHTS_NN_FUSE !== "0";
+
+  constructor(...modules: Module[]);
+  constructor(named: Record<string, Module> | Map<string, Module>);
+  constructor(...args: any[]) {
+    super();
+    if (args.length === 1 && isNamedArg(args[0])) {
+      const entries: [string, Module][] = args[0] instanceof Map ? [...args[0].entries()] : Object.entries(args[0]);
+      for (const [k, m] of entries) this.registerModule(k, m);
+    } else {
+      args.forEach((m, i) => this.registerModule(String(i), m));
+    }
+  }
+  get length(): number { this._sync(); return this._modules.size; }
+  /** The module at index i (negative counts from the end). */
+  at(i: number): Module {
+    const vals = [...this._modules.values()];
+    return vals[absIndex(i, vals.length)]!;
+  }
+  /** A new Sequential over modules start..end (shared, names kept), like seq[start:end]. */
+  slice(start?: number, end?: number): Sequential {
+    return new Sequential(new Map([...this._modules.entries()].slice(start, end) as [string, Module][]));
+  }
+  append(m: Module): this { this.registerModule(String(this.length), m); return this; }
+  extend(ms: Iterable<Module>): this { for (const m of ms) this.append(m); return this; }
+  insert(index: number, m: Module): this {
+    const items = [...this._modules.values()] as Module[];
+    const n = items.length;
+    if (!Number.isInteger(index) || index < -n || index > n) throw new RangeError(`Index out of range: ${index}`);
+    items.splice(index < 0 ? index + n : index, 0, m);
+    renumber(this, items);
+    return this;
+  }
+  [Symbol.iterator](): Iterator<Module> { return (this._modules.values() as any as Module[])[Symbol.iterator](); }
+
+  _canPlan(): boolean {
+    if (!Sequential.nativeForward) return false;
+    for (const m of this._modules.values()) if (m && !isPlannable(m)) return false;
+    return true;
+  }
+  _plan(b: PlanBuilder): void { for (const m of this._modules.values()) if (m) (m as any)._plan(b); }
+
+  forward(input: any): any {
+    let x = input;
+    if (!Sequential.nativeForward) {
+      let prevOwned = false;  // x came from a built-in layer here, so nothing else holds it
+      for (const m of this._modules.values()) {
+        if (!m) continue;
+        const builtinLayer = isPlannable(m);
+        const y = m.forward(x);
+        if (prevOwned && builtinLayer && y !== x) (x as Tensor).dispose();
+        prevOwned = builtinLayer && y !== input && (y !== x || prevOwned);
+        x = y;
+      }
+      return x;
+    }
+    const b = acquire();
+    let owned = false;
+    try {
+      for (const m of this._modules.values()) {
+        if (!m) continue;
+        if (isPlannable(m)) { (m as any)._plan(b); continue; }
+        if (b.n) {
+          const y = runPlan(b, x);
+          if (owned && y !== x) x.dispose();
+          owned = y !== x || owned;
+          x = y;
+          b.n = 0;
+        }
+        x = m.forward(x);
+        owned = false;
+      }
+      if (b.n) {
+        const y = runPlan(b, x);
+        if (owned && y !== x) x.dispose();
+        x = y;
+      }
+    } finally { release(b); }
+    return x;
+  }
+}
+builtin(Sequential);
+
+function renumber(m: Module, items: (Module | null)[]): void {
+  for (const k of [...m._modules.keys()]) { delete (m as any)[k]; m._modules.delete(k); }
+  items.forEach((c, i) => m.registerModule(String(i), c));
+}
+
+/** A list of modules, registered as "0", "1", ... (no forward of its own). */
+export class ModuleList extends Module {
+  constructor(modules?: Iterable<Module>) {
+    super();
+    if (modules) for (const m of modules) this.append(m);
+  }
+  get length(): number { this._sync(); return this._modules.size; }
+  at(i: number): Module {
+    const vals = [...this._modules.values()];
+    return vals[absIndex(i, vals.length)]!;
+  }
+  /** Replaces the module at index i. */
+  set(i: number, m: Module): void { this.registerModule(String(absIndex(i, this.length)), m); }
+  append(m: Module): this { this.registerModule(String(this.length), m); return this; }
+  extend(ms: Iterable<Module>): this { for (const m of ms) this.append(m); return this; }
+  insert(index: number, m: Module): void {
+    const items = [...this._modules.values()];
+    const n = items.length;
+    items.splice(index < 0 ? Math.max(0, index + n) : Math.min(index, n), 0, m);
+    renumber(this, items);
+  }
+  /** Removes and returns the module at index i (default: the last). */
+  pop(i = -1): Module {
+    const items = [...this._modules.values()];
+    const k = absIndex(i, items.length);
+    const [m] = items.splice(k, 1);
+    renumber(this, items);
+    return m!;
+  }
+  slice(start?: number, end?: number): ModuleList { return new ModuleList(([...this._modules.values()] as Module[]).slice(start, end)); }
+  [Symbol.iterator](): Iterator<Module> { return (this._modules.values() as any as Module[])[Symbol.iterator](); }
+  map<T>(fn: (m: Module, i: number) => T): T[] { return ([...this._modules.values()] as Module[]).map(fn); }
+  forEach(fn: (m: Module, i: number) => void): void { ([...this._modules.values()] as Module[]).forEach(fn); }
+}
+
+/** Modules by name, in insertion order; iterating gives the keys, as in PyTorch. */
+export class ModuleDict extends Module {
+  constructor(modules?: Record<string, Module> | Map<string, Module> | Iterable<[string, Module]>) {
+    super();
+    if (modules) this.update(modules);
+  }
+  get length(): number { this._sync(); return this._modules.size; }
+  get size(): number { return this.length; }
+  get(key: string): Module {
+    const m = this._modules.get(key);
+    if (m === undefined) throw new Error(`KeyError: '${key}'`);
+    return m!;
+  }
+  set(key: string, m: Module): this { this.registerModule(key, m); return this; }
+  has(key: string): boolean { return this._modules.has(key); }
+  /** Removes key and returns its module. */
+  pop(key: string): Module {
+    const m = this.get(key);
+    delete (this as any)[key];
+    this._modules.delete(key);
+    return m;
+  }
+  delete(key: string): boolean { if (!this.has(key)) return false; this.pop(key); return true; }
+  clear(): void { for (const k of [...this._modules.keys()]) this.pop(k); }
+  keys(): string[] { return [...this._modules.keys()]; }
+  values(): Module[] { return [...this._modules.values()] as Module[]; }
+  items(): [string, Module][] { return [...this._modules.entries()] as [string, Module][]; }
+  entries(): [string, Module][] { return this.items(); }
+  update(modules: Record<string, Module> | Map<string, Module> | Iterable<[string, Module]>): void {
+    let entries: Iterable<[string, Module]>;
+    if (modules instanceof Map || (Symbol.iterator in Object(modules) && !(modules instanceof Module))) entries = modules as Iterable<[string, Module]>;
+    else entries = Object.entries(modules as Record<string, Module>);
+    for (const [k, m] of entries) this.registerModule(k, m);
+  }
+  [Symbol.iterator](): Iterator<string> { return this._modules.keys(); }
+}

@@ -1,0 +1,259 @@
+// nn.functional: the layers and losses as functions, each onto the ATen operator PyTorch's own functional calls.
+import { Tensor } from "../tensor";
+import { DType } from "../dtype";
+import { callOp } from "../ops";
+import { noGrad } from "../autograd";
+import { ntuple } from "./common";
+
+export type Reduction = "none" | "mean" | "sum";
+/** PyTorch's reduction enum: none 0, mean 1, sum 2. */
+export function reductionEnum(r: string | undefined): number {
+  switch (r ?? "mean") {
+    case "none": return 0;
+    case "mean": return 1;
+    case "sum": return 2;
+  }
+  throw new Error(`${r} is not a valid value for reduction`);
+}
+function sizeStr(s: readonly number[]): string { return `torch.Size([${s.join(", ")}])`; }
+function sameShape(a: readonly number[], b: readonly number[]): boolean { return a.length === b.length && a.every((d, i) => d === b[i]); }
+function inplaceOf(a: boolean | { inplace?: boolean } | undefined): boolean { return typeof a === "boolean" ? a : !!a?.inplace; }
+/** Runs fn on input and target broadcast to a common shape (as PyTorch's pointwise losses do). */
+function broadcastPair(input: Tensor, target: Tensor, fn: (a: Tensor, b: Tensor) => Tensor): Tensor {
+  if (sameShape(input.shape, target.shape)) return fn(input, target);
+  const [a, b] = callOp("aten::broadcast_tensors", [input, target]) as Tensor[];
+  try { return fn(a, b); } finally { a.dispose(); b.dispose(); }
+}
+
+// ---- linear and convolution ----
+export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor { return callOp("aten::linear", input, weight, bias ?? null); }
+export function bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias?: Tensor | null): Tensor { return callOp("aten::bilinear", input1, input2, weight, bias ?? null); }
+
+export interface ConvFnOptions { stride?: number | number[]; padding?: number | number[] | "same" | "valid"; dilation?: number | number[]; groups?: number; }
+function conv(nd: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, o?: ConvFnOptions): Tensor {
+  const p = o?.padding ?? 0;
+  return callOp(`aten::conv${nd}d`, input, weight, bias ?? null, ntuple(o?.stride ?? 1, nd, "stride"),
+    typeof p === "string" ? p : ntuple(p, nd, "padding"), ntuple(o?.dilation ?? 1, nd, "dilation"), o?.groups ?? 1);
+}
+export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvFnOptions): Tensor { return conv(1, input, weight, bias, opts); }
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvFnOptions): Tensor { return conv(2, input, weight, bias, opts); }
+export function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvFnOptions): Tensor { return conv(3, input, weight, bias, opts); }
+
+export interface ConvTransposeFnOptions { stride?: number | number[]; padding?: number | number[]; outputPadding?: number | number[]; groups?: number; dilation?: number | number[]; }
+function convT(nd: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, o?: ConvTransposeFnOptions): Tensor {
+  return callOp(`aten::conv_transpose${nd}d`, input, weight, bias ?? null, ntuple(o?.stride ?? 1, nd), ntuple(o?.padding ?? 0, nd),
+    ntuple(o?.outputPadding ?? 0, nd), o?.groups ?? 1, ntuple(o?.dilation ?? 1, nd));
+}
+export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeFnOptions): Tensor { return convT(1, input, weight, bias, opts); }
+export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeFnOptions): Tensor { return convT(2, input, weight, bias, opts); }
+export function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeFnOptions): Tensor { return convT(3, input, weight, bias, opts); }
+
+/** Pads the last dims: pad = [left, right, top, bottom, ...]; mode constant (with value), reflect, replicate or circular. */
+export function pad(input: Tensor, pad: number[], mode: "constant" | "reflect" | "replicate" | "circular" | { mode?: string; value?: number } = "constant", value?: number): Tensor {
+  const m = typeof mode === "object" ? mode.mode ?? "constant" : mode;
+  const v = typeof mode === "object" ? mode.value : value;
+  return callOp("aten::pad", input, pad, m, m === "constant" ? v ?? null : null);
+}
+
+// ---- normalization ----
+function verifyBatchSize(size: number[]): void {
+  let p = size[0];
+  for (let i = 2; i < size.length; i++) p *= size[i];
+  if (p === 1) throw new Error(`Expected more than 1 value per channel when training, got input size ${sizeStr(size)}`);
+}
+export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null,
+  opts?: { weight?: Tensor | null; bias?: Tensor | null; training?: boolean; momentum?: number; eps?: number }): Tensor {
+  const training = !!opts?.training;
+  if (training) verifyBatchSize(input.shape);
+  return callOp("aten::batch_norm", input, opts?.weight ?? null, opts?.bias ?? null, runningMean, runningVar, training,
+    opts?.momentum ?? 0.1, opts?.eps ?? 1e-5, true);
+}
+export function layerNorm(input: Tensor, normalizedShape: number[], opts?: { weight?: Tensor | null; bias?: Tensor | null; eps?: number }): Tensor {
+  return callOp("aten::layer_norm", input, normalizedShape, opts?.weight ?? null, opts?.bias ?? null, opts?.eps ?? 1e-5, true);
+}
+export function groupNorm(input: Tensor, numGroups: number, opts?: { weight?: Tensor | null; bias?: Tensor | null; eps?: number }): Tensor {
+  const s = input.shape;
+  verifyBatchSize([Math.floor((s[0] * s[1]) / numGroups), numGroups, ...s.slice(2)]);
+  return callOp("aten::group_norm", input, numGroups, opts?.weight ?? null, opts?.bias ?? null, opts?.eps ?? 1e-5, true);
+}
+/** x / max(‖x‖_p, eps) along dim. */
+export function normalize(input: Tensor, opts?: { p?: number; dim?: number; eps?: number }): Tensor {
+  const n: Tensor = callOp("aten::norm", input, opts?.p ?? 2, [opts?.dim ?? 1], true);
+  const c: Tensor = callOp("aten::clamp_min", n, opts?.eps ?? 1e-12);
+  const e = c.expandAs(input);
+  try { return input.div(e); } finally { n.dispose(); c.dispose(); e.dispose(); }
+}
+
+// ---- dropout ----
+type DropoutFnOptions = { p?: number; training?: boolean; inplace?: boolean };
+function dropArgs(p: number | DropoutFnOptions | undefined, training?: boolean, inplace?: boolean): [number, boolean, boolean] {
+  const o = typeof p === "object" ? p : { p, training, inplace };
+  const pv = o.p ?? 0.5;
+  if (pv < 0 || pv > 1) throw new Error(`dropout probability has to be between 0 and 1, but got ${pv}`);
+  return [pv, o.training ?? true, !!o.inplace];
+}
+/** Dropout (training defaults to true, as in torch.nn.functional.dropout). */
+export function dropout(input: Tensor, p?: number | DropoutFnOptions, training?: boolean, inplace?: boolean): Tensor {
+  const [pv, tr, ip] = dropArgs(p, training, inplace);
+  if (ip) { callOp("aten::dropout_", input, pv, tr).dispose(); return input; }
+  return callOp("aten::dropout", input, pv, tr);
+}
+function featureDropout(input: Tensor, pv: number, tr: boolean, ip: boolean, batched: boolean): Tensor {
+  if (ip) {
+    if (!batched) input.unsqueeze_(0);
+    input.inplace("aten::feature_dropout_", pv, tr);
+    if (!batched) input.squeeze_(0);
+    return input;
+  }
+  if (batched) return callOp("aten::feature_dropout", input, pv, tr);
+  const x = input.unsqueeze(0);
+  const r: Tensor = callOp("aten::feature_dropout", x, pv, tr);
+  try { return r.squeeze(0); } finally { x.dispose(); r.dispose(); }
+}
+export function dropout1d(input: Tensor, p?: number | DropoutFnOptions, training?: boolean, inplace?: boolean): Tensor {
+  const [pv, tr, ip] = dropArgs(p, training, inplace);
+  const d = input.dim();
+  if (d !== 2 && d !== 3) throw new Error(`dropout1d: Expected 2D or 3D input, but received a ${d}D input.`);
+  return featureDropout(input, pv, tr, ip, d === 3);
+}
+export function dropout2d(input: Tensor, p?: number | DropoutFnOptions, training?: boolean, inplace?: boolean): Tensor {
+  const [pv, tr, ip] = dropArgs(p, training, inplace);
+  return featureDropout(input, pv, tr, ip, true);
+}
+export function dropout3d(input: Tensor, p?: number | DropoutFnOptions, training?: boolean, inplace?: boolean): Tensor {
+  const [pv, tr, ip] = dropArgs(p, training, inplace);
+  return featureDropout(input, pv, tr, ip, input.dim() === 5);
+}
+
+// ---- activations ----
+export function relu(input: Tensor, inplace?: boolean | { inplace?: boolean }): Tensor { return inplaceOf(inplace) ? input.relu_() : input.relu(); }
+export function relu6(input: Tensor, inplace?: boolean | { inplace?: boolean }): Tensor { return hardtanh(input, { minVal: 0, maxVal: 6, inplace: inplaceOf(inplace) }); }
+export function leakyRelu(input: Tensor, negativeSlope = 0.01, inplace?: boolean | { inplace?: boolean }): Tensor {
+  return inplaceOf(inplace) ? input.inplace("aten::leaky_relu_", negativeSlope) : callOp("aten::leaky_relu", input, negativeSlope);
+}
+export function gelu(input: Tensor, approximate: "none" | "tanh" | { approximate?: "none" | "tanh" } = "none"): Tensor {
+  const a = typeof approximate === "object" ? approximate.approximate ?? "none" : approximate;
+  return callOp("aten::gelu", input, { approximate: a });
+}
+export function silu(input: Tensor, inplace?: boolean | { inplace?: boolean }): Tensor { return inplaceOf(inplace) ? input.inplace("aten::silu_") : callOp("aten::silu", input); }
+export function mish(input: Tensor, inplace?: boolean | { inplace?: boolean }): Tensor { return inplaceOf(inplace) ? input.inplace("aten::mish_") : callOp("aten::mish", input); }
+export function hardswish(input: Tensor, inplace?: boolean | { inplace?: boolean }): Tensor { return inplaceOf(inplace) ? input.inplace("aten::hardswish_") : callOp("aten::hardswish", input); }
+export function hardsigmoid(input: Tensor, inplace?: boolean | { inplace?: boolean }): Tensor { return inplaceOf(inplace) ? input.inplace("aten::hardsigmoid_") : callOp("aten::hardsigmoid", input); }
+export function elu(input: Tensor, alpha = 1.0, inplace?: boolean | { inplace?: boolean }): Tensor {
+  return inplaceOf(inplace) ? input.inplace("aten::elu_", alpha) : callOp("aten::elu", input, alpha);
+}
+export function hardtanh(input: Tensor, opts?: { minVal?: number; maxVal?: number; inplace?: boolean }): Tensor {
+  const lo = opts?.minVal ?? -1, hi = opts?.maxVal ?? 1;
+  return opts?.inplace ? input.inplace("aten::hardtanh_", lo, hi) : callOp("aten::hardtanh", input, lo, hi);
+}
+export function softplus(input: Tensor, opts?: { beta?: number; threshold?: number }): Tensor { return callOp("aten::softplus", input, opts?.beta ?? 1, opts?.threshold ?? 20); }
+export function prelu(input: Tensor, weight: Tensor): Tensor { return callOp("aten::prelu", input, weight); }
+export function sigmoid(input: Tensor): Tensor { return callOp("aten::sigmoid", input); }
+export function tanh(input: Tensor): Tensor { return callOp("aten::tanh", input); }
+export function logsigmoid(input: Tensor): Tensor { return callOp("aten::log_sigmoid", input); }
+export function softsign(input: Tensor): Tensor { const a: Tensor = callOp("aten::abs", input); const d = a.add(1); a.dispose(); try { return input.div(d); } finally { d.dispose(); } }
+export function softmax(input: Tensor, dim: number, opts?: { dtype?: DType }): Tensor { return input.softmax(dim, opts); }
+export function logSoftmax(input: Tensor, dim: number, opts?: { dtype?: DType }): Tensor { return input.logSoftmax(dim, opts); }
+export function oneHot(input: Tensor, numClasses = -1): Tensor { return callOp("aten::one_hot", input, numClasses); }
+
+// ---- pooling ----
+export interface PoolFnOptions { stride?: number | number[] | null; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean; returnIndices?: boolean; }
+function maxPool(nd: number, input: Tensor, k: number | number[], o?: PoolFnOptions): any {
+  const args = [input, ntuple(k, nd), o?.stride == null ? [] : ntuple(o.stride, nd), ntuple(o?.padding ?? 0, nd), ntuple(o?.dilation ?? 1, nd), !!o?.ceilMode];
+  return o?.returnIndices ? callOp(`aten::max_pool${nd}d_with_indices`, ...args) : callOp(`aten::max_pool${nd}d`, ...args);
+}
+export function maxPool1d(input: Tensor, kernelSize: number | number[], opts?: PoolFnOptions): any { return maxPool(1, input, kernelSize, opts); }
+export function maxPool2d(input: Tensor, kernelSize: number | number[], opts?: PoolFnOptions): any { return maxPool(2, input, kernelSize, opts); }
+export function maxPool3d(input: Tensor, kernelSize: number | number[], opts?: PoolFnOptions): any { return maxPool(3, input, kernelSize, opts); }
+export interface AvgPoolFnOptions { stride?: number | number[] | null; padding?: number | number[]; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null; }
+function avgPool(nd: number, input: Tensor, k: number | number[], o?: AvgPoolFnOptions): Tensor {
+  const kk = ntuple(k, nd);
+  const args: any[] = [input, kk, o?.stride == null ? kk : ntuple(o.stride, nd), ntuple(o?.padding ?? 0, nd), !!o?.ceilMode, o?.countIncludePad ?? true];
+  if (nd > 1) args.push(o?.divisorOverride ?? null);
+  return callOp(`aten::avg_pool${nd}d`, ...args);
+}
+export function avgPool1d(input: Tensor, kernelSize: number | number[], opts?: AvgPoolFnOptions): Tensor { return avgPool(1, input, kernelSize, opts); }
+export function avgPool2d(input: Tensor, kernelSize: number | number[], opts?: AvgPoolFnOptions): Tensor { return avgPool(2, input, kernelSize, opts); }
+export function avgPool3d(input: Tensor, kernelSize: number | number[], opts?: AvgPoolFnOptions): Tensor { return avgPool(3, input, kernelSize, opts); }
+function outSize(input: Tensor, o: number | (number | null)[], nd: number): number[] {
+  const s = input.shape;
+  const l = typeof o === "number" ? new Array(nd).fill(o) : o;
+  return l.map((v, i) => (v === null ? s[s.length - nd + i] : v));
+}
+export function adaptiveAvgPool1d(input: Tensor, outputSize: number | (number | null)[]): Tensor { return callOp("aten::adaptive_avg_pool1d", input, outSize(input, outputSize, 1)); }
+export function adaptiveAvgPool2d(input: Tensor, outputSize: number | (number | null)[]): Tensor { return callOp("aten::adaptive_avg_pool2d", input, outSize(input, outputSize, 2)); }
+export function adaptiveAvgPool3d(input: Tensor, outputSize: number | (number | null)[]): Tensor { return callOp("aten::adaptive_avg_pool3d", input, outSize(input, outputSize, 3)); }
+export function adaptiveMaxPool2d(input: Tensor, outputSize: number | (number | null)[], opts?: { returnIndices?: boolean }): any {
+  const [v, i] = callOp("aten::adaptive_max_pool2d", input, outSize(input, outputSize, 2)) as Tensor[];
+  if (opts?.returnIndices) return [v, i];
+  i.dispose();
+  return v;
+}
+
+// ---- sparse ----
+export interface EmbeddingFnOptions { paddingIdx?: number | null; maxNorm?: number | null; normType?: number; scaleGradByFreq?: boolean; sparse?: boolean; }
+export function embedding(input: Tensor, weight: Tensor, opts?: EmbeddingFnOptions): Tensor {
+  let pad = opts?.paddingIdx ?? null;
+  if (pad !== null && pad < 0) pad = weight.shape[0] + pad;
+  let x = input;
+  if (opts?.maxNorm != null) {
+    x = input.contiguous();
+    noGrad(() => callOp("aten::embedding_renorm_", weight, x, opts.maxNorm, opts.normType ?? 2).dispose());
+  }
+  try { return callOp("aten::embedding", weight, x, pad ?? -1, !!opts?.scaleGradByFreq, !!opts?.sparse); }
+  finally { if (x !== input) x.dispose(); }
+}
+
+// ---- losses ----
+export interface LossOptions { reduction?: Reduction; }
+export interface CrossEntropyOptions extends LossOptions { weight?: Tensor | null; ignoreIndex?: number; labelSmoothing?: number; }
+/**
+ * Cross entropy of logits against class indices (N) or class probabilities/one-hot rows (N, C) — the latter is
+ * Keras' categorical_crossentropy on logits. Integer one-hot targets are taken as probabilities.
+ */
+export function crossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyOptions): Tensor {
+  let t = target;
+  if (!t.dtype.isFloatingPoint && input.dim() >= 2 && sameShape(t.shape, input.shape)) t = target.to(input.dtype);
+  try {
+    return callOp("aten::cross_entropy_loss", input, t, opts?.weight ?? null, reductionEnum(opts?.reduction), opts?.ignoreIndex ?? -100, opts?.labelSmoothing ?? 0);
+  } finally { if (t !== target) t.dispose(); }
+}
+export function nllLoss(input: Tensor, target: Tensor, opts?: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction }): Tensor {
+  return callOp("aten::nll_loss_nd", input, target, opts?.weight ?? null, reductionEnum(opts?.reduction), opts?.ignoreIndex ?? -100);
+}
+export function mseLoss(input: Tensor, target: Tensor, opts?: LossOptions): Tensor {
+  const r = reductionEnum(opts?.reduction);
+  return broadcastPair(input, target, (a, b) => callOp("aten::mse_loss", a, b, r));
+}
+export function l1Loss(input: Tensor, target: Tensor, opts?: LossOptions): Tensor {
+  const r = reductionEnum(opts?.reduction);
+  return broadcastPair(input, target, (a, b) => callOp("aten::l1_loss", a, b, r));
+}
+export function smoothL1Loss(input: Tensor, target: Tensor, opts?: LossOptions & { beta?: number }): Tensor {
+  const r = reductionEnum(opts?.reduction);
+  const beta = opts?.beta ?? 1.0;
+  if (beta < 0) throw new Error("smooth_l1_loss does not support negative values for beta.");
+  return broadcastPair(input, target, (a, b) => (beta === 0 ? callOp("aten::l1_loss", a, b, r) : callOp("aten::smooth_l1_loss", a, b, r, beta)));
+}
+export function huberLoss(input: Tensor, target: Tensor, opts?: LossOptions & { delta?: number }): Tensor {
+  const r = reductionEnum(opts?.reduction);
+  return broadcastPair(input, target, (a, b) => callOp("aten::huber_loss", a, b, r, opts?.delta ?? 1.0));
+}
+export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: LossOptions & { weight?: Tensor | null }): Tensor {
+  if (!sameShape(target.shape, input.shape))
+    throw new Error(`Using a target size (${sizeStr(target.shape)}) that is different to the input size (${sizeStr(input.shape)}) is deprecated. Please ensure they have the same size.`);
+  const w = opts?.weight ? opts.weight.expand(target.shape) : null;
+  try { return callOp("aten::binary_cross_entropy", input, target, w, reductionEnum(opts?.reduction)); } finally { w?.dispose(); }
+}
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts?: LossOptions & { weight?: Tensor | null; posWeight?: Tensor | null }): Tensor {
+  if (!sameShape(target.shape, input.shape)) throw new Error(`Target size (${sizeStr(target.shape)}) must be the same as input size (${sizeStr(input.shape)})`);
+  return callOp("aten::binary_cross_entropy_with_logits", input, target, opts?.weight ?? null, opts?.posWeight ?? null, reductionEnum(opts?.reduction));
+}
+/** KL divergence with input as log-probabilities; reduction "batchmean" divides the sum by the batch size. */
+export function klDiv(input: Tensor, target: Tensor, opts?: { reduction?: Reduction | "batchmean"; logTarget?: boolean }): Tensor {
+  const red = opts?.reduction ?? "mean";
+  const r = red === "batchmean" ? 2 : reductionEnum(red);
+  const out: Tensor = callOp("aten::kl_div", input, target, r, { log_target: !!opts?.logTarget });
+  if (red !== "batchmean" || input.dim() === 0) return out;
+  try { return out.div(input.shape[0]); } finally { out.dispose(); }
+}

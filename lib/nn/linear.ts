@@ -1,0 +1,44 @@
+// Linear and Identity.
+import { Tensor } from "../tensor";
+import { Module, Parameter, pyBool } from "./module";
+import { FactoryOptions, emptyParam } from "./common";
+import { Kind, PlanBuilder, builtin, planForward } from "./plan";
+import { kaimingUniform_, uniform_, calculateFanInAndFanOut } from "./init";
+
+/** A placeholder that returns its input (torch.nn.Identity); constructor arguments are ignored. */
+export class Identity extends Module {
+  constructor(..._args: any[]) { super(); }
+  _plan(b: PlanBuilder): void { b.num(Kind.Identity); }
+  forward(x: Tensor): Tensor { return x; }
+}
+builtin(Identity);
+
+/** y = x Wᵀ + b (torch.nn.Linear). */
+export class Linear extends Module {
+  declare weight: Parameter;
+  declare bias: Parameter | null;
+  inFeatures: number;
+  outFeatures: number;
+
+  constructor(inFeatures: number, outFeatures: number, opts?: { bias?: boolean } & FactoryOptions) {
+    super();
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    this.registerParameter("weight", emptyParam([outFeatures, inFeatures], opts));
+    this.registerParameter("bias", opts?.bias ?? true ? emptyParam([outFeatures], opts) : null);
+    this.resetParameters();
+  }
+  /** PyTorch's default: kaiming-uniform (a = √5) weight, U(-1/√fanIn, 1/√fanIn) bias. */
+  resetParameters(): void {
+    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
+    if (this.bias) {
+      const [fanIn] = calculateFanInAndFanOut(this.weight);
+      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+      uniform_(this.bias, -bound, bound);
+    }
+  }
+  _plan(b: PlanBuilder): void { b.num(Kind.Linear).t(this.weight).t(this.bias); }
+  forward(x: Tensor): Tensor { return planForward(this, x); }
+  extraRepr(): string { return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${pyBool(this.bias !== null)}`; }
+}
+builtin(Linear);
