@@ -24,6 +24,7 @@ export class Adagrad extends Optimizer {
       s.step = this.stepTensor();
       s.sum = this.fullLike(p, g.initialAccumulatorValue);
     }
+    if (typeof s.step === "number") s.step = this.stepTensor(s.step);  // a state saved with a plain-number step
     return s;
   }
 

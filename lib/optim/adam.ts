@@ -31,6 +31,7 @@ abstract class AdamBase extends Optimizer {
         s.exp_avg = this.zerosLike(p);
         s.exp_avg_sq = this.zerosLike(p);
       }
+      if (typeof s.step === "number") s.step = this.stepTensor(s.step);  // a state saved with a plain-number step
       if (g.amsgrad && !s.max_exp_avg_sq) s.max_exp_avg_sq = this.zerosLike(p);
       m1.push(s.exp_avg._id); m2.push(s.exp_avg_sq._id); steps.push(s.step._id);
       if (g.amsgrad) mx.push(s.max_exp_avg_sq._id);

@@ -15,6 +15,8 @@ function copy(v: any): any {
   }
   return v;
 }
+/** The property holding Python's attribute k ("base_lrs" -> baseLrs, "T_max" -> TMax, "T_i" -> Ti). */
+function propOf(k: string): string { return k === "T_i" ? "Ti" : toCamel(k); }
 function isOpts(v: any): boolean { return v !== null && typeof v === "object" && !Array.isArray(v); }
 function checkOptimizer(o: any): void {
   if (!(o instanceof Optimizer)) throw new TypeError(`${o?.constructor?.name ?? typeof o} is not an Optimizer`);
@@ -121,12 +123,12 @@ export abstract class LRScheduler {
   /** The scheduler's state with PyTorch's keys (everything but the optimizer). */
   stateDict(): Record<string, any> {
     const sd: Record<string, any> = {};
-    for (const k of this.stateKeys) sd[k] = this.exportValue(k, (this as any)[toCamel(k)]);
+    for (const k of this.stateKeys) sd[k] = this.exportValue(k, (this as any)[propOf(k)]);
     return sd;
   }
   /** Restores a state made by stateDict() (or Python's scheduler.state_dict()). */
   loadStateDict(sd: Record<string, any>): void {
-    for (const k of Object.keys(sd)) (this as any)[toCamel(k)] = this.importValue(k, sd[k]);
+    for (const k of Object.keys(sd)) (this as any)[propOf(k)] = this.importValue(k, sd[k]);
   }
   protected exportValue(_k: string, v: any): any { return copy(v); }
   protected importValue(_k: string, v: any): any { return copy(v); }

@@ -42,7 +42,8 @@ export class RMSprop extends Optimizer {
       sq.push(s.square_avg._id);
       if (g.momentum > 0) mb.push(s.momentum_buffer._id);
       if (g.centered) ga.push(s.grad_avg._id);
-      s.step += 1;
+      if (s.step instanceof Tensor) s.step.add_(1);  // PyTorch 2.x saves the step as a tensor
+      else s.step += 1;
     }
     native.OptimRMSprop(ps.map((p) => p._id), sq, ga, mb, g.lr, g.alpha, g.eps, g.weightDecay, g.momentum,
       !!g.centered, !!g.maximize);
