@@ -110,11 +110,18 @@ export class ModelCheckpoint implements Callback {
     if (this.options.saveWeightsOnly === false) await save(ctx.model, file);
     else {
       const sd = ctx.model.stateDict();
-      await save(sd, file);
+      try { await save(sd, file); } finally { disposeFresh(sd, ctx.model); }
     }
     this.saved.push(file);
     if (this.options.verbose) console.log(`ModelCheckpoint: saved ${file}`);
   }
+}
+
+// Disposes the state dict's tensors that are new handles (nn.Module.stateDict() detaches), not the model's own.
+function disposeFresh(sd: any, model: any): void {
+  const own = new Set<Tensor>([...(model.parameters?.() ?? []), ...(model.buffers?.() ?? [])]);
+  const vals = sd instanceof Map ? Array.from(sd.values()) : Object.values(sd);
+  for (const v of vals) if (v instanceof Tensor && !own.has(v)) v.dispose();
 }
 
 function defaultSave(): (obj: any, file: string) => void {
