@@ -19,3 +19,8 @@ export const version: string = require("../package.json").version;
 export * as optim from "./optim";
 export * as train from "./train";
 export * as nn from "./nn";
+export { save, load } from "./serialization";
+export type { LoadOptions, MapLocation } from "./serialization";
+export { getRngState, setRngState } from "./random";
+export * as safetensors from "./safetensors";
+export * as jit from "./jit";

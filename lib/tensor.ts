@@ -58,6 +58,9 @@ function checkTensor(x: any, name: string): Tensor {
   return x;
 }
 
+/** Set by jit.trace while it runs: reading tensor values then makes the trace data-dependent (a TracerWarning). */
+export const tracingHooks: { onRead: ((what: string) => void) | null } = { onRead: null };
+
 export class Tensor {
   /** Slot in the native tensor table; -1 once disposed. */
   _id: number;
@@ -97,6 +100,7 @@ export class Tensor {
   // ---- reading ----
   /** A copy of the elements as a TypedArray (float16/bfloat16 as raw Uint16Array bits, int64 as BigInt64Array). */
   data(): dt.TypedArray {
+    if (tracingHooks.onRead) tracingHooks.onRead("data()/toArray()");
     const C = dt.typedArrayFor(this.dtype);
     return new C(native.ToBuffer(this._id));
   }
@@ -126,7 +130,7 @@ export class Tensor {
   }
   tolist(): any { return this.toArray(); }
   /** The value of a one-element tensor. */
-  item(): number { return native.Item(this._id); }
+  item(): number { if (tracingHooks.onRead) tracingHooks.onRead("item()"); return native.Item(this._id); }
   toString(): string { return formatTensor(this); }
   [Symbol.for("nodejs.util.inspect.custom")](): string { return this._id < 0 ? "Tensor(disposed)" : this.toString(); }
 

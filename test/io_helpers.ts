@@ -1,0 +1,50 @@
+// Helpers for the serialization / safetensors / jit / checkpoint tests: running Python's torch, temp folders.
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as torch from "../lib";
+
+export const PY = "/usr/bin/python3";
+let hasPy: boolean | null = null;
+
+/** True when /usr/bin/python3 can import torch (and torchvision when asked). */
+export function hasPythonTorch(withVision = false): boolean {
+  if (hasPy === null) hasPy = spawnSync(PY, ["-c", "import torch"], { encoding: "utf8" }).status === 0;
+  if (!hasPy) return false;
+  return !withVision || spawnSync(PY, ["-c", "import torchvision"], { encoding: "utf8" }).status === 0;
+}
+
+/** Skips the current test (or suite hook) with a message when Python's torch is missing. */
+export function requirePython(ctx: Mocha.Context, withVision = false): void {
+  if (!hasPythonTorch(withVision)) {
+    console.log(`      (skipped: ${PY} cannot import torch${withVision ? "/torchvision" : ""})`);
+    ctx.skip();
+  }
+}
+
+/** Runs Python code (argv after the code); returns stdout; throws with stderr when it fails. */
+export function py(code: string, ...args: string[]): string {
+  const r = spawnSync(PY, ["-c", code, ...args], { encoding: "utf8", maxBuffer: 256 << 20 });
+  if (r.status !== 0) throw new Error(`python failed (${r.status}):\n${r.stderr}\n${r.stdout}`);
+  return r.stdout;
+}
+export function pyJson(code: string, ...args: string[]): any {
+  const out = py(code, ...args).trim().split("\n");
+  return JSON.parse(out[out.length - 1]);
+}
+
+export function tmpdir(tag: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `torchts-${tag}-`));
+}
+export function rmrf(dir: string): void { fs.rmSync(dir, { recursive: true, force: true }); }
+
+/** Largest absolute difference between two tensors (as float64). */
+export function maxDiff(a: torch.Tensor, b: torch.Tensor): number {
+  return torch.tidy(() => torch.ops.aten.abs(a.double().sub(b.double())).max().item());
+}
+
+/** Values of a tensor as plain numbers (booleans as 0/1), flattened. */
+export function flat(t: torch.Tensor): number[] {
+  return torch.tidy(() => Array.from(t.double().flatten().data() as Float64Array));
+}
