@@ -6,12 +6,14 @@
 //   npm run demo -- --tiny                        # a few seconds, for CI
 //
 // Writes runs/<timestamp>/: model.pt (state dict, torch.load-able by Python), model_ts.pt (TorchScript),
-// curves.png/.svg (accuracy and loss), predictions.png, confusion_matrix.png, history.json, tensorboard/.
+// curves.png/.svg (accuracy and loss), predictions.png, confusion_matrix.png, history.json, meta.json,
+// tensorboard/.
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import * as torch from "../lib";
-import { nn, optim, train, cuda } from "../lib";
+import { nn, optim, train } from "../lib";
+import * as cuda from "../lib/cuda";
 import { TutorialCNN } from "./models/tutorial_cnn";
 import { loadDataset, DatasetName } from "./datasets";
 
@@ -108,6 +110,8 @@ async function main(): Promise<void> {
   const scripted = torch.jit.trace(model, [example]);
   scripted.save(path.join(runDir, "model_ts.pt"));
   history.save(path.join(runDir, "history.json"));
+  // What serve_torchscript.ts needs to feed the model.
+  fs.writeFileSync(path.join(runDir, "meta.json"), JSON.stringify({ dataset, classes: data.classes, mean: data.mean, std: data.std, shape: data.shape, testAccuracy: test.accuracy }, null, 1));
   const title = `${dataset}: test accuracy ${(test.accuracy * 100).toFixed(2)}%`;
   const curves = await train.plotHistory(history, path.join(runDir, "curves.png"), { title });
   await train.plotImages(xs, path.join(runDir, "predictions.png"), {
