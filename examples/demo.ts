@@ -124,7 +124,7 @@ async function main(): Promise<void> {
 
   const total = (Date.now() - t0) / 1000;
   console.log(`\nSaved to ${runDir}/: model.pt (state dict), model_ts.pt (TorchScript), ${path.basename(curves.png)}, ` +
-    `predictions.png, confusion_matrix.png, history.json, tensorboard/ (tensorboard --logdir ${a.out})`);
+    `predictions.png, confusion_matrix.png, history.json, meta.json, tensorboard/ (tensorboard --logdir ${a.out})`);
   console.log(`Training ${trainSeconds.toFixed(0)}s, total ${total.toFixed(0)}s on ${device} with ${torch.getNumThreads()} threads.`);
 }
 
