@@ -46,7 +46,10 @@ export interface CompileOptions {
 }
 
 export interface FitOptions extends CompileOptions {
-  trainData: DataSpec;
+  /** Training data (see DataSpec). */
+  trainData?: DataSpec;
+  /** Alias of trainData. */
+  data?: DataSpec;
   epochs?: number;
   /** Samples per batch for tensor and dataset data (default 32). */
   batchSize?: number;
@@ -323,10 +326,12 @@ export async function fit(model: Trainable, opts: FitOptions): Promise<History> 
   const metrics = opts.metrics ?? (isClassificationLoss(opts.loss) ? ["accuracy"] : []);
   const lossFn = lossFunction(opts.loss);
   const verbose = opts.verbose ?? 1;
+  const trainData = opts.trainData ?? opts.data;
+  if (!trainData) throw new TypeError("fit: trainData is required");
   let trainB: Batches, valB: Batches | null = null;
-  if (opts.validationData) { trainB = toBatches(opts.trainData, batchSize); valB = toBatches(opts.validationData, valBatch); }
-  else if (opts.validationSplit) [trainB, valB] = splitData(opts.trainData, opts.validationSplit, batchSize, valBatch);
-  else trainB = toBatches(opts.trainData, batchSize);
+  if (opts.validationData) { trainB = toBatches(trainData, batchSize); valB = toBatches(opts.validationData, valBatch); }
+  else if (opts.validationSplit) [trainB, valB] = splitData(trainData, opts.validationSplit, batchSize, valBatch);
+  else trainB = toBatches(trainData, batchSize);
 
   const history = new History();
   history.params = { epochs, batchSize, samples: trainB.size, validationSamples: valB?.size ?? 0, metrics: metrics.map((m) => typeof m === "string" ? "accuracy" : m.name) };
