@@ -239,7 +239,9 @@ function collate(items: any[]): [Tensor, Tensor] {
 
 function iterableBatches(it: Iterable<any> | AsyncIterable<any>): Batches {
   const anyIt = it as any;
-  const size = typeof anyIt.dataset?.length === "number" && !anyIt.dropLast ? anyIt.dataset.length : null;
+  // A DataLoader's sample count (for the progress bar), when it can be known up front.
+  const n = anyIt.sampler?.length ?? anyIt.dataset?.length;
+  const size = typeof n === "number" && !anyIt.dropLast && !anyIt.batchSampler ? n : null;
   const owned = !Array.isArray(it); // batches from a loader are fresh each epoch; an array of batches is reused
   return {
     size,
