@@ -169,6 +169,15 @@ describe("train.fit", function () {
     const lines = text.trim().split("\n");
     expect(lines).to.have.length(2);
     expect(lines[0]).to.match(/^Epoch 1\/2: 48 img in \d+s .* loss \d\.\d{4}  accuracy \d+\.\d\d%  val_loss/);
+    // An iterable of fresh batches whose size is not known up front: counted as they come, and disposed.
+    text = "";
+    const made: Tensor[] = [];
+    const loader = { *[Symbol.iterator]() {
+      for (let i = 0; i < 64; i += 16) { const b: [Tensor, Tensor] = [x.narrow(0, i, 16), y.narrow(0, i, 16)]; made.push(...b); yield b; }
+    } };
+    await train.fit(model, { optimizer: "adam", loss: "crossEntropy", trainData: loader, epochs: 1, stream });
+    expect(text).to.match(/^Epoch 1\/1: 64 img in/);
+    expect(made.every((t) => t.isDisposed)).to.equal(true);
     torch.dispose([x, y]); model.dispose();
   });
 });

@@ -2,7 +2,7 @@
 import * as cliProgress from "cli-progress";
 
 export interface ProgressBarOptions {
-  /** Samples (or batches) in the epoch. */
+  /** Samples (or batches) in the epoch; 0 when unknown (no live bar then). */
   total: number;
   /** 0-based epoch index and epoch count, shown as "Epoch 3/10". */
   epoch?: number;
@@ -68,7 +68,7 @@ export class ProgressBar {
   constructor(opts: ProgressBarOptions) {
     this.total = opts.total;
     this.stream = opts.stream ?? process.stdout;
-    this.live = opts.live ?? (opts.stream ?? process.stdout).isTTY === true;
+    this.live = this.total > 0 && (opts.live ?? (opts.stream ?? process.stdout).isTTY === true);
     this.unit = opts.unit ?? "img";
     this.label = opts.epoch !== undefined ? `Epoch ${opts.epoch + 1}${opts.epochs ? "/" + opts.epochs : ""}` : "";
     if (this.live) {
@@ -97,7 +97,7 @@ export class ProgressBar {
   /** Seconds since the bar started. */
   get elapsed(): number { return (Date.now() - this.startTime) / 1000; }
   /** Estimated seconds left. */
-  get eta(): number { return this.rate > 0 ? (this.total - this.value) / this.rate : Infinity; }
+  get eta(): number { return this.rate > 0 && this.total > 0 ? (this.total - this.value) / this.rate : Infinity; }
 
   private payload(done = false) {
     return {
@@ -109,7 +109,7 @@ export class ProgressBar {
 
   /** Sets the count of samples done and (optionally) the metrics shown. */
   update(value: number, metrics?: Record<string, number>): void {
-    this.value = Math.min(value, this.total);
+    this.value = this.total > 0 ? Math.min(value, this.total) : value;
     if (metrics) this.metrics = { ...this.metrics, ...metrics };
     this.bar?.update(this.value, this.payload());
   }
