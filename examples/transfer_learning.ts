@@ -14,6 +14,7 @@
 //
 // Offline, without weights (random initialisation; shows the mechanics only):
 //   npx ts-node -T examples/transfer_learning.ts --random-weights [--tiny]
+import "./_env"; // before libtorch loads: OpenMP threads sleep when idle (see _env.ts)
 import * as fs from "fs";
 import { parseArgs } from "util";
 import * as torch from "../lib";
