@@ -88,7 +88,14 @@ class _AvgPoolNd extends Module {
   extraRepr(): string { return `kernel_size=${show(this.kernelSize)}, stride=${show(this.stride)}, padding=${show(this.padding)}`; }
 }
 export class AvgPool1d extends _AvgPoolNd {
-  constructor(kernelSize: IntOrTuple, opts?: AvgPoolOptions) { super(kernelSize, opts); this._nd = 1; }
+  constructor(kernelSize: IntOrTuple, opts?: AvgPoolOptions) {
+    super(kernelSize, opts);
+    this._nd = 1;
+    // PyTorch keeps these as 1-tuples for AvgPool1d (and prints them so)
+    this.kernelSize = ntuple(this.kernelSize, 1);
+    this.stride = ntuple(this.stride, 1);
+    this.padding = ntuple(this.padding, 1);
+  }
   forward(x: Tensor): Tensor { return planForward(this, x); }
 }
 builtin(AvgPool1d);

@@ -1,0 +1,315 @@
+// nn.Module behaviour: registration, traversal, modes, conversion, state dicts, hooks, containers, memory.
+import { expect } from "chai";
+import * as torch from "../lib";
+import { nn, Tensor } from "../lib";
+
+class Block extends nn.Module {
+  conv = new nn.Conv2d(2, 3, 3, { padding: 1 });
+  scale = new nn.Parameter(torch.ones([3]));
+  bn = new nn.BatchNorm2d(3);
+  constructor() {
+    super();
+    this.registerBuffer("steps", torch.zeros([1]));
+    this.registerModule("extra", new nn.ReLU());
+    this.registerParameter("late", new nn.Parameter(torch.zeros([2])));
+  }
+  forward(x: Tensor): Tensor {
+    return torch.tidy(() => this.extra.forward(this.bn.forward(this.conv.forward(x)).mul(this.scale.view([1, 3, 1, 1]))));
+  }
+  declare extra: nn.ReLU;
+}
+
+describe("nn.Module registration and traversal", () => {
+  it("fields register in field order, registerX calls after them, buffers in registration order", () => {
+    const b = new Block();
+    expect(b.namedParameters().map((e) => e[0])).to.deep.equal(
+      ["scale", "late", "conv.weight", "conv.bias", "bn.weight", "bn.bias"]);
+    expect(Object.keys(b.stateDict())).to.deep.equal([
+      "scale", "late", "steps", "conv.weight", "conv.bias", "bn.weight", "bn.bias",
+      "bn.running_mean", "bn.running_var", "bn.num_batches_tracked"]);
+    expect(b.namedBuffers().map((e) => e[0])).to.deep.equal(["steps", "bn.running_mean", "bn.running_var", "bn.num_batches_tracked"]);
+    expect(b.namedChildren().map((e) => e[0])).to.deep.equal(["conv", "bn", "extra"]);
+    expect(b.namedModules().map((e) => e[0])).to.deep.equal(["", "conv", "bn", "extra"]);
+    expect(b.children()).to.have.length(3);
+    expect(b.modules()[0]).to.equal(b);
+    expect(b.parameters()).to.have.length(6);
+    expect(b.buffers()).to.have.length(4);
+    expect(b.getSubmodule("bn")).to.equal(b.bn);
+    expect(b.getParameter("conv.weight")).to.equal(b.conv.weight);
+  });
+
+  it("fields assigned in the constructor body and later assignments are seen; reassignment keeps the position", () => {
+    class Net extends nn.Module {
+      a: nn.Linear;
+      b: nn.Linear;
+      constructor() { super(); this.a = new nn.Linear(2, 3); this.b = new nn.Linear(3, 1); }
+    }
+    const n = new Net();
+    expect(n.namedParameters().map((e) => e[0])).to.deep.equal(["a.weight", "a.bias", "b.weight", "b.bias"]);
+    n.a = new nn.Linear(2, 3, { bias: false });
+    (n as any).c = new nn.Tanh();
+    expect(n.namedParameters().map((e) => e[0])).to.deep.equal(["a.weight", "b.weight", "b.bias"]);
+    expect(n.namedChildren().map((e) => e[0])).to.deep.equal(["a", "b", "c"]);
+    expect(() => { (n as any).a = torch.zeros([1]); }).to.throw(TypeError, /child module 'a'/);
+  });
+
+  it("shared parameters and modules are listed once; null parameters are skipped", () => {
+    const l = new nn.Linear(2, 2, { bias: false });
+    const s = new nn.Sequential(l, new nn.ReLU(), l);
+    expect(s.parameters()).to.have.length(1);
+    expect(s.modules()).to.have.length(3);
+    expect(Object.keys(s.stateDict())).to.deep.equal(["0.weight", "2.weight"]);
+    expect(l.bias).to.equal(null);
+  });
+
+  it("rejects bad names and kinds", () => {
+    const m = new nn.Module();
+    expect(() => m.registerParameter("a.b", null)).to.throw(/can't contain/);
+    expect(() => m.registerBuffer("x", 3 as any)).to.throw(TypeError);
+    expect(() => m.registerParameter("w", torch.zeros([1]) as any)).to.throw(TypeError, /nn.Parameter/);
+    expect(() => m.registerModule("forward", new nn.ReLU())).to.throw(/already exists/);
+    expect(() => new nn.Module().forward()).to.throw(/missing the required "forward"/);
+  });
+
+  it("non-persistent buffers are left out of stateDict", () => {
+    const m = new nn.Module();
+    m.registerBuffer("a", torch.ones([2]), { persistent: false });
+    m.registerBuffer("b", torch.ones([2]));
+    expect(m.buffers()).to.have.length(2);
+    expect(Object.keys(m.stateDict())).to.deep.equal(["b"]);
+  });
+
+  it("parameters, buffers and stateDict entries are never freed by tidy", () => {
+    const m = torch.tidy(() => new Block());
+    expect(m.parameters().every((p) => !p.isDisposed)).to.equal(true);
+    expect(m.buffers().every((b) => !b.isDisposed)).to.equal(true);
+    const before = torch.memory().liveTensors;
+    torch.tidy(() => { m.stateDict(); m.forward(torch.randn([2, 2, 4, 4])); });
+    expect(torch.memory().liveTensors).to.equal(before);
+  });
+});
+
+describe("nn.Module modes and bulk operations", () => {
+  it("train(), eval() and training are recursive; Dropout and BatchNorm obey them", () => {
+    const s = new nn.Sequential(new nn.Linear(4, 4), new nn.BatchNorm1d(4), new nn.Dropout(0.5));
+    expect(s.training).to.equal(true);
+    s.eval();
+    expect(s.modules().every((m) => !m.training)).to.equal(true);
+    const x = torch.randn([8, 4]);
+    const bn = s.at(1) as nn.BatchNorm1d;
+    const rm = bn.runningMean!.toArray();
+    const y1 = s.forward(x), y2 = s.forward(x);
+    expect(y1.toArray()).to.deep.equal(y2.toArray());        // eval: deterministic
+    expect(bn.runningMean!.toArray()).to.deep.equal(rm);     // eval: stats untouched
+    expect(bn.numBatchesTracked!.item()).to.equal(0);
+    s.train();
+    expect(s.modules().every((m) => m.training)).to.equal(true);
+    s.forward(x);
+    expect(bn.numBatchesTracked!.item()).to.equal(1);
+    expect(bn.numBatchesTracked!.dtype).to.equal(torch.int64);
+    expect(bn.runningMean!.toArray()).to.not.deep.equal(rm);
+    s.train(false);
+    expect(s.training).to.equal(false);
+  });
+
+  it("zeroGrad({ setToNone }), requiresGrad_ and apply", () => {
+    const l = new nn.Linear(3, 2);
+    l.forward(torch.randn([4, 3])).sum().backward();
+    expect(l.weight.grad).to.not.equal(null);
+    l.zeroGrad({ setToNone: false });
+    const g = l.weight.grad!;
+    expect(g.eq(0).all().item()).to.equal(true);
+    l.zeroGrad();
+    expect(l.weight.grad).to.equal(null);
+    l.requiresGrad_(false);
+    expect(l.parameters().every((p) => !p.requiresGrad)).to.equal(true);
+    const seen: string[] = [];
+    new nn.Sequential(new nn.ReLU(), new nn.Tanh()).apply((m) => seen.push(m._getName()));
+    expect(seen).to.deep.equal(["ReLU", "Tanh", "Sequential"]);
+  });
+
+  it("to(dtype) converts floating parameters in place (same Parameter objects) and keeps int64 buffers", () => {
+    const s = new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.BatchNorm2d(2));
+    const w = (s.at(0) as nn.Conv2d).weight;
+    s.to(torch.float64);
+    expect((s.at(0) as nn.Conv2d).weight).to.equal(w);
+    expect(w.dtype).to.equal(torch.float64);
+    expect(w.requiresGrad).to.equal(true);
+    const bn = s.at(1) as nn.BatchNorm2d;
+    expect(bn.runningMean!.dtype).to.equal(torch.float64);
+    expect(bn.numBatchesTracked!.dtype).to.equal(torch.int64);
+    expect(s.forward(torch.randn([1, 1, 5, 5], { dtype: torch.float64 })).dtype).to.equal(torch.float64);
+    s.to({ memoryFormat: torch.channelsLast });
+    expect(w.isContiguous({ memoryFormat: torch.channelsLast })).to.equal(true);
+    s.to("cpu").float();
+    expect(w.dtype).to.equal(torch.float32);
+    expect(() => s.to(torch.int32)).to.throw(/floating point/);
+  });
+});
+
+describe("stateDict and loadStateDict", () => {
+  it("round-trips; returns missing and unexpected keys; strict throws; shape mismatch names the key", () => {
+    torch.manualSeed(1);
+    const a = new Block();
+    torch.manualSeed(2);
+    const b = new Block();
+    const sd = a.stateDict();
+    expect(b.loadStateDict(sd)).to.deep.equal({ missingKeys: [], unexpectedKeys: [] });
+    expect(b.conv.weight.equal(a.conv.weight)).to.equal(true);
+
+    const partial: Record<string, Tensor> = { ...sd, extra_key: torch.zeros([1]) };
+    delete partial["bn.weight"];
+    expect(() => b.loadStateDict(partial)).to.throw(/Missing key\(s\) in state_dict: "bn.weight"[\s\S]*Unexpected key\(s\) in state_dict: "extra_key"/);
+    expect(b.loadStateDict(partial, { strict: false })).to.deep.equal({ missingKeys: ["bn.weight"], unexpectedKeys: ["extra_key"] });
+
+    const bad = { ...sd, "conv.weight": torch.zeros([3, 2, 5, 5]) };
+    expect(() => b.loadStateDict(bad, { strict: false })).to.throw(/size mismatch for conv.weight: copying a param with shape torch.Size\(\[3, 2, 5, 5\]\)/);
+    const m = new Map(Object.entries(sd));
+    expect(b.loadStateDict(m).missingKeys).to.deep.equal([]);
+  });
+
+  it("a BatchNorm state dict without num_batches_tracked loads (counter reset to 0, as PyTorch)", () => {
+    const bn = new nn.BatchNorm1d(3);
+    bn.forward(torch.randn([4, 3]));
+    const sd = bn.stateDict();
+    delete sd["num_batches_tracked"];
+    expect(bn.loadStateDict(sd)).to.deep.equal({ missingKeys: [], unexpectedKeys: [] });
+    expect(bn.numBatchesTracked!.item()).to.equal(0);
+  });
+
+  it("stateDict values are detached handles sharing storage; keepVars gives the parameters", () => {
+    const l = new nn.Linear(2, 2);
+    const sd = l.stateDict();
+    expect(sd.weight.requiresGrad).to.equal(false);
+    sd.weight.fill_(3);
+    expect(l.weight.toArray()).to.deep.equal([[3, 3], [3, 3]]);
+    expect(l.stateDict({ keepVars: true }).weight).to.equal(l.weight);
+  });
+});
+
+describe("hooks", () => {
+  it("forward pre-hooks and hooks run, may replace args/output, and are removable", () => {
+    const l = new nn.Linear(2, 2);
+    const calls: string[] = [];
+    const h1 = l.registerForwardPreHook((_m, args) => { calls.push("pre"); return [args[0].mul(0)]; });
+    const h2 = l.registerForwardHook((_m, _a, out) => { calls.push("post"); return out.add(1); });
+    const y = l.forward(torch.ones([1, 2]));
+    expect(calls).to.deep.equal(["pre", "post"]);
+    const b = l.bias!.add(1).toArray();
+    expect(y.toArray()[0].map((v: number) => Math.round(v * 1e6))).to.deep.equal(b.map((v: number) => Math.round(v * 1e6)));
+    h1.remove(); h2.remove();
+    expect(Object.prototype.hasOwnProperty.call(l, "forward")).to.equal(false);
+  });
+});
+
+describe("containers", () => {
+  it("Sequential: positional and named, indexing, append/insert/slice", () => {
+    const s = new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU());
+    expect(s.length).to.equal(2);
+    expect(s.at(-1)).to.be.instanceOf(nn.ReLU);
+    expect((s as any)[0]).to.equal(s.at(0));
+    s.append(new nn.Linear(3, 1));
+    s.insert(1, new nn.Tanh());
+    expect(s.children().map((m) => m._getName())).to.deep.equal(["Linear", "Tanh", "ReLU", "Linear"]);
+    expect(Object.keys(s.stateDict())).to.deep.equal(["0.weight", "0.bias", "3.weight", "3.bias"]);
+    expect(s.slice(1, 3).length).to.equal(2);
+    const named = new nn.Sequential({ fc: new nn.Linear(2, 2), act: new nn.GELU() });
+    expect(Object.keys(named.stateDict())).to.deep.equal(["fc.weight", "fc.bias"]);
+    expect([...named].length).to.equal(2);
+  });
+
+  it("ModuleList and ModuleDict", () => {
+    const l = new nn.ModuleList([new nn.Linear(1, 1), new nn.ReLU()]);
+    l.append(new nn.Tanh());
+    l.insert(0, new nn.Sigmoid());
+    expect([...l].map((m) => m._getName())).to.deep.equal(["Sigmoid", "Linear", "ReLU", "Tanh"]);
+    expect(l.pop(0)._getName()).to.equal("Sigmoid");
+    expect(Object.keys(l.stateDict())).to.deep.equal(["0.weight", "0.bias"]);
+    const d = new nn.ModuleDict({ b: new nn.Linear(1, 2), a: new nn.ReLU() });
+    d.set("10", new nn.Linear(2, 1));
+    expect(d.keys()).to.deep.equal(["b", "a", "10"]);
+    expect(Object.keys(d.stateDict())).to.deep.equal(["b.weight", "b.bias", "10.weight", "10.bias"]);
+    expect(d.get("a")).to.be.instanceOf(nn.ReLU);
+    d.pop("b");
+    expect(d.keys()).to.deep.equal(["a", "10"]);
+  });
+
+  it("a Sequential of built-in layers gives the same values and gradients fused and layer by layer", () => {
+    torch.manualSeed(3);
+    const s = new nn.Sequential(new nn.Conv2d(2, 4, 3, { padding: 1 }), new nn.BatchNorm2d(4), new nn.ReLU({ inplace: true }),
+      new nn.MaxPool2d(2), new nn.Dropout(0.5), new nn.Flatten(), new nn.Linear(16, 3));
+    const x = torch.randn([2, 2, 4, 4]);
+    const run = (fused: boolean) => {
+      nn.Sequential.nativeForward = fused;
+      try {
+        torch.manualSeed(9);
+        s.zeroGrad();
+        const y = s.forward(x);
+        y.sum().backward();
+        return [y.toArray(), (s.at(0) as nn.Conv2d).weight.grad!.toArray()];
+      } finally { nn.Sequential.nativeForward = true; }
+    };
+    expect(run(true)).to.deep.equal(run(false));
+  });
+
+  it("a Sequential mixing built-in and custom layers runs both", () => {
+    class Double extends nn.Module { forward(x: Tensor) { return x.mul(2); } }
+    const s = new nn.Sequential(new nn.Linear(2, 2), new Double(), new nn.ReLU(), new nn.Identity());
+    const x = torch.randn([3, 2]);
+    const l = s.at(0) as nn.Linear;
+    const want = l.forward(x).mul(2).relu().toArray();
+    expect(s.forward(x).toArray()).to.deep.equal(want);
+    expect(new nn.Sequential(new nn.Identity()).forward(x)).to.equal(x);
+  });
+});
+
+describe("errors", () => {
+  it("BatchNorm checks input dims and batch size like PyTorch", () => {
+    expect(() => new nn.BatchNorm2d(3).forward(torch.randn([2, 3]))).to.throw(/expected 4D input \(got 2D input\)/);
+    expect(() => new nn.BatchNorm1d(3).forward(torch.randn([1, 3]))).to.throw(/Expected more than 1 value per channel when training/);
+    expect(new nn.BatchNorm1d(3).eval().forward(torch.randn([1, 3])).shape).to.deep.equal([1, 3]);
+  });
+  it("layer argument checks", () => {
+    expect(() => new nn.Conv2d(3, 4, 3, { groups: 2 })).to.throw(/in_channels must be divisible by groups/);
+    expect(() => new nn.Conv2d(3, 4, 3, { padding: "same", stride: 2 })).to.throw(/strided/);
+    expect(() => new nn.Dropout(1.5)).to.throw(/between 0 and 1/);
+    expect(() => new nn.Linear(3, 2).forward(torch.randn([2, 4]))).to.throw(torch.TorchError);
+    expect(() => new nn.Linear(3, 2).forward(3 as any)).to.throw(TypeError);
+  });
+});
+
+describe("memory", () => {
+  it("a training loop inside tidy keeps liveTensors constant", () => {
+    const model = new nn.Sequential(new nn.Linear(4, 8), new nn.BatchNorm1d(8), new nn.ReLU(), new nn.Dropout(0.2), new nn.Linear(8, 3));
+    const lossFn = new nn.CrossEntropyLoss();
+    const x = torch.randn([16, 4]);
+    const t = torch.randint(0, 3, [16]);
+    const step = () => torch.tidy(() => {
+      model.zeroGrad();
+      const loss = lossFn.forward(model.forward(x), t);
+      loss.backward();
+      nn.utils.clipGradNorm_(model.parameters(), 1.0).dispose();
+      return loss.item();
+    });
+    step();
+    const before = torch.memory().liveTensors;
+    for (let i = 0; i < 5; i++) step();
+    expect(torch.memory().liveTensors).to.equal(before);
+  });
+});
+
+describe("nn.utils", () => {
+  it("clipGradNorm_ and clipGradValue_", () => {
+    const p = new nn.Parameter(torch.zeros([4]));
+    p.grad = torch.tensor([3, 4, 0, 0], { dtype: torch.float32 });
+    const n = nn.utils.clipGradNorm_([p], 1.0);
+    expect(n.item()).to.be.closeTo(5, 1e-6);
+    expect(p.grad!.norm().item()).to.be.closeTo(1, 1e-5);
+    p.grad = torch.tensor([3, -4, 0.5, 0], { dtype: torch.float32 });
+    nn.utils.clipGradValue_([p], 1);
+    expect(p.grad!.toArray()).to.deep.equal([1, -1, 0.5, 0]);
+    expect(nn.utils.clipGradNorm_([p], 1, "inf").item()).to.equal(1);
+    const v = nn.utils.parametersToVector(new nn.Linear(2, 3).parameters());
+    expect(v.shape).to.deep.equal([9]);
+  });
+});
