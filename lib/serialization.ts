@@ -470,7 +470,8 @@ class Writer {
         throw new TypeError(`torch.save cannot save a ${v.constructor.name}; make it a Tensor first (at ${where})`);
       } else {
         const name = v.constructor?.name ?? "object";
-        const hint = typeof v.stateDict === "function" ? `; save ${name}.stateDict() instead` : "";
+        const hint = name === "ScriptModule" ? "; use its save(path) method for TorchScript"
+          : typeof v.stateDict === "function" ? `; save ${name}.stateDict() instead` : "";
         throw new TypeError(`torch.save cannot save an object of class ${name} (at ${where || "top level"})${hint}`);
       }
     } finally {

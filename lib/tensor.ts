@@ -206,8 +206,9 @@ export class Tensor {
   }
   add_(other: TensorLike, opts?: { alpha?: number }): this {
     if (typeof other === "number") native.AddT_(this._id, opts?.alpha === undefined ? other : other * opts.alpha);
-    else if (opts?.alpha === undefined) native.AddT_(this._id, checkTensor(other, "other")._id);
-    else native.AddT_(this._id, checkTensor(other, "other")._id, opts.alpha);
+    // the Tensor object, not its id: a number means a scalar to native AddT_
+    else if (opts?.alpha === undefined) native.AddT_(this._id, checkTensor(other, "other"));
+    else native.AddT_(this._id, checkTensor(other, "other"), opts.alpha);
     return this;
   }
   sub_(other: TensorLike, opts?: { alpha?: number }): this { return this.inplace("aten::sub_", other, { alpha: opts?.alpha }); }

@@ -188,10 +188,13 @@ class RunWorker : public Napi::AsyncWorker {
         call_(std::move(call)),
         deferred_(Napi::Promise::Deferred::New(env)),
         grad_(at::GradMode::is_enabled()),
-        inference_(c10::InferenceMode::is_enabled()) {}
+        inference_(c10::InferenceMode::is_enabled()),
+        threads_(at::get_num_threads()) {}
   Napi::Promise Promise() { return deferred_.Promise(); }
   void Execute() override {
     try {
+      // OpenMP's thread count is per calling thread: use the JS thread's intra-op setting here too
+      if (at::get_num_threads() != threads_) at::set_num_threads(threads_);
       c10::InferenceMode im(inference_);
       at::AutoGradMode gm(grad_ && !inference_);
       result_ = call_.Run();
@@ -223,6 +226,7 @@ class RunWorker : public Napi::AsyncWorker {
   Call call_;
   Napi::Promise::Deferred deferred_;
   bool grad_, inference_;
+  int threads_;
   c10::IValue result_;
 };
 

@@ -23,11 +23,18 @@ export function requirePython(ctx: Mocha.Context, withVision = false): void {
   }
 }
 
-/** Runs Python code (argv after the code); returns stdout; throws with stderr when it fails. */
+/** Runs Python code (from a file, so torch.jit.script can read class sources; argv after it); returns stdout. */
 export function py(code: string, ...args: string[]): string {
-  const r = spawnSync(PY, ["-c", code, ...args], { encoding: "utf8", maxBuffer: 256 << 20 });
-  if (r.status !== 0) throw new Error(`python failed (${r.status}):\n${r.stderr}\n${r.stdout}`);
-  return r.stdout;
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), "torchts-py-"));
+  const file = path.join(d, "script.py");
+  fs.writeFileSync(file, code);
+  try {
+    const r = spawnSync(PY, [file, ...args], { encoding: "utf8", maxBuffer: 256 << 20 });
+    if (r.status !== 0) throw new Error(`python failed (${r.status}):\n${r.stderr}\n${r.stdout}`);
+    return r.stdout;
+  } finally {
+    fs.rmSync(d, { recursive: true, force: true });
+  }
 }
 export function pyJson(code: string, ...args: string[]): any {
   const out = py(code, ...args).trim().split("\n");

@@ -18,6 +18,7 @@ export class ScriptModule {
   readonly _h: any;
   private _params: [string, Tensor][] | null = null;
   private _buffers: [string, Tensor][] | null = null;
+  private _children: [string, ScriptModule][] | null = null;  // the same objects each call (their tensors are cached)
 
   /** @internal */
   constructor(handle: any) { this._h = handle; }
@@ -69,7 +70,8 @@ export class ScriptModule {
   }
   buffers(recurse = true): Tensor[] { return this.namedBuffers({ recurse }).map((e) => e[1]); }
   namedChildren(): [string, ScriptModule][] {
-    return (native.JitNamedChildren(this._h) as [string, any][]).map(([n, h]) => [n, new ScriptModule(h)]);
+    if (!this._children) this._children = (native.JitNamedChildren(this._h) as [string, any][]).map(([n, h]) => [n, new ScriptModule(h)]);
+    return this._children.slice();
   }
   children(): ScriptModule[] { return this.namedChildren().map((e) => e[1]); }
   /** This module and every submodule, with dotted names ("" for this one). */
