@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   torch.manualSeed(42);
   torch.setNumThreads(2);
   const device = a.device!;
-  const epochs = a.tiny ? 2 : Number(a.epochs);
+  const epochs = a.tiny ? 3 : Number(a.epochs);
 
   // Datasets and loaders: TensorDataset over the images, a 90/10 random split, shuffled batches.
   const d = loadDataset(a.dataset as DatasetName, { root: a["data-dir"], trainLimit: a.tiny ? 600 : undefined, testLimit: a.tiny ? 200 : undefined });
@@ -86,8 +86,9 @@ async function main(): Promise<void> {
     bar.stop({ val_loss: val.loss, val_accuracy: val.accuracy });
     history.add(epoch, { loss: runningLoss / seen, accuracy: correct / seen, val_loss: val.loss, val_accuracy: val.accuracy, lr: optimizer.paramGroups[0].lr });
     scheduler.step(val.loss);
+    const stop = earlyStopping.step(val.loss, model);
     live.push(torch.memory().liveTensors);
-    if (earlyStopping.step(val.loss, model)) {
+    if (stop) {
       console.log(`Early stopping at epoch ${epoch + 1}; restored the weights of epoch ${earlyStopping.bestEpoch + 1}`);
       break;
     }

@@ -1,11 +1,12 @@
-// Transfer learning: fine-tune an ImageNet ResNet-18 on a small dataset. First train a new head on the frozen
-// backbone, then unfreeze the last stage and train it with a lower learning rate.
+// Transfer learning: fine-tune an ImageNet ResNet-18 (vision.models.resnet18, torchvision's names and weights)
+// on a small dataset. First train a new head on the frozen backbone, then unfreeze the last stage (layer4)
+// and train it with a lower learning rate.
 //
 // Getting torchvision's weights (once, anywhere with network access):
 //   curl -LO https://download.pytorch.org/models/resnet18-f37072fd.pth
 //   (or in Python: torchvision.models.resnet18(weights="IMAGENET1K_V1") caches it in ~/.cache/torch/hub/checkpoints/)
 //   npx ts-node -T examples/transfer_learning.ts --weights resnet18-f37072fd.pth
-// The file is a PyTorch state dict; torch.load reads it and the ResNet's names are torchvision's.
+// The file is a PyTorch state dict; torch.load reads it, and the module names are torchvision's.
 //
 // Or a TorchScript feature extractor made in Python (used frozen; only the new head trains):
 //   m = torchvision.models.resnet18(weights="IMAGENET1K_V1"); m.fc = torch.nn.Identity(); m.eval()
@@ -15,38 +16,32 @@
 // Offline, without weights (random initialisation; shows the mechanics only):
 //   npx ts-node -T examples/transfer_learning.ts --random-weights [--tiny]
 import "./_env"; // before libtorch loads: OpenMP threads sleep when idle (see _env.ts)
-import * as fs from "fs";
 import { parseArgs } from "util";
 import * as torch from "../lib";
-import { nn, optim, train, jit, Tensor } from "../lib";
-import { resnet18, ResNet } from "./models/resnet";
+import { nn, optim, train, jit, vision, Tensor } from "../lib";
 import { loadDataset, DatasetName } from "./datasets";
 
 const IMAGENET_MEAN = [0.485, 0.456, 0.406], IMAGENET_STD = [0.229, 0.224, 0.225];
 
-/** A ResNet backbone (vision.models.resnet18 when the library has it, else examples/models/resnet.ts). */
-function makeResnet18(): ResNet {
-  const vm = (torch as any).vision?.models;
-  return typeof vm?.resnet18 === "function" ? vm.resnet18() : resnet18();
-}
-
-/** Backbone + new head. While frozen, the backbone stays in eval mode (BatchNorm statistics untouched). */
+/**
+ * Backbone (its classifier replaced by Identity, so it returns pooled features) + a new head. While frozen,
+ * the backbone runs without gradients and stays in eval mode (BatchNorm statistics untouched).
+ */
 class FineTuner extends nn.Module {
   head: nn.Linear;
   frozen = true;
-  constructor(readonly backbone: ResNet | jit.ScriptModule, numFeatures: number, numClasses: number) {
+  constructor(readonly backbone: nn.Module | jit.ScriptModule, numFeatures: number, numClasses: number) {
     super();
     this.head = new nn.Linear(numFeatures, numClasses);
   }
   train(mode = true): this {
     super.train(mode);
-    if (this.frozen || !(this.backbone instanceof nn.Module)) this.backbone.eval();
+    if (this.frozen) this.backbone.eval();
     return this;
   }
   forward(x: Tensor): Tensor {
-    const b = this.backbone;
-    const f = b instanceof jit.ScriptModule ? torch.noGrad(() => b.forward(x) as Tensor)
-      : this.frozen ? torch.noGrad(() => b.features(x)) : b.features(x);
+    const run = () => this.backbone.forward(x) as Tensor;
+    const f = this.frozen ? torch.noGrad(run) : run();
     try { return this.head.forward(f); } finally { f.dispose(); }
   }
 }
@@ -81,22 +76,17 @@ async function main(): Promise<void> {
   torch.dispose([d.train[0], d.test[0]]);
   console.log(`${a.dataset}: ${xTrain.shape[0]} training images as [3, ${size}, ${size}], ${xTest.shape[0]} test images`);
 
-  let backbone: ResNet | jit.ScriptModule;
+  let backbone: vision.models.ResNet | jit.ScriptModule, numFeatures: number;
   if (a.torchscript) {
     backbone = jit.load(a.torchscript).eval();
-    console.log(`backbone: TorchScript ${a.torchscript} (frozen feature extractor)`);
+    numFeatures = torch.tidy(() => (backbone.forward(xTrain.narrow(0, 0, 1)) as Tensor).shape[1]);
+    console.log(`backbone: TorchScript ${a.torchscript} (frozen feature extractor, ${numFeatures} features)`);
   } else {
-    backbone = makeResnet18();
-    if (a.weights) {
-      if (!fs.existsSync(a.weights)) throw new Error(`${a.weights} not found`);
-      const sd = torch.load(a.weights);
-      const r = backbone.loadStateDict(sd);
-      torch.dispose(sd);
-      console.log(`backbone: ResNet-18 with ${a.weights} (missing ${r.missingKeys.length}, unexpected ${r.unexpectedKeys.length} keys)`);
-    } else console.log("backbone: ResNet-18 with random weights (--random-weights: mechanics only, accuracy will be low)");
+    backbone = vision.models.resnet18({ weights: a.weights ?? null });
+    numFeatures = (backbone.fc as nn.Linear).inFeatures;
+    backbone.fc = new nn.Identity();   // the backbone now returns the pooled features
+    console.log(a.weights ? `backbone: ResNet-18 with ${a.weights}` : "backbone: ResNet-18 with random weights (--random-weights: mechanics only, accuracy will be low)");
   }
-  const numFeatures = backbone instanceof jit.ScriptModule
-    ? torch.tidy(() => (backbone as jit.ScriptModule).forward(xTrain.narrow(0, 0, 1)).shape[1]) : 512;
   const model = new FineTuner(backbone, numFeatures, d.classes.length);
   const loss = new nn.CrossEntropyLoss();
   const epochs = a.tiny ? 1 : Number(a.epochs);
@@ -109,7 +99,7 @@ async function main(): Promise<void> {
   console.log(`head only: val accuracy ${(h1.last().val_accuracy * 100).toFixed(1)}%, test accuracy ${(test.accuracy * 100).toFixed(1)}%`);
 
   // Phase 2: unfreeze the last stage (layer4); smaller learning rate for it than for the head.
-  if (backbone instanceof nn.Module) {
+  if (backbone instanceof vision.models.ResNet) {
     model.frozen = false;
     backbone.requiresGrad_(false);
     backbone.layer4.requiresGrad_(true);

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as torch from "../lib";
-import { train, optim, Tensor } from "../lib";
+import { train, optim, data, Tensor } from "../lib";
 
 // A two-layer perceptron made of bare tensors, so these tests need nothing from nn.
 class MLP {
@@ -158,6 +158,20 @@ describe("train.fit", function () {
     expect(ev.accuracy).to.be.within(0, 1);
     expect(() => train.lossFunction("nope" as any)).to.throw(TypeError);
     torch.dispose([x, y, batches]); model.dispose();
+  });
+
+  it("trains from a data.DataLoader, with constant liveTensors", async () => {
+    const [x, y] = blobs(160);
+    const model = new MLP(4, 8, 2);
+    const trainLoader = new data.DataLoader(new data.TensorDataset(x.narrow(0, 0, 128), y.narrow(0, 0, 128)), { batchSize: 16, shuffle: true });
+    const valLoader = new data.DataLoader(new data.TensorDataset(x.narrow(0, 128, 32), y.narrow(0, 128, 32)), { batchSize: 32 });
+    const live: number[] = [];
+    const h = await train.fit(model, { optimizer: new optim.Adam(model.parameters(), { lr: 0.02 }), loss: "crossEntropy", trainData: trainLoader,
+      validationData: valLoader, epochs: 4, verbose: 0, callbacks: [new train.LambdaCallback({ onEpochEnd: () => { live.push(torch.memory().liveTensors); } })] });
+    expect(h.params.samples).to.equal(128);
+    expect(h.get("val_accuracy")[3]).to.be.greaterThan(0.8);
+    expect(new Set(live).size, `${live}`).to.equal(1);
+    torch.dispose([x, y]); model.dispose();
   });
 
   it("prints one line per epoch when the stream is not a TTY", async () => {

@@ -239,9 +239,10 @@ function collate(items: any[]): [Tensor, Tensor] {
 
 function iterableBatches(it: Iterable<any> | AsyncIterable<any>): Batches {
   const anyIt = it as any;
-  // A DataLoader's sample count (for the progress bar), when it can be known up front.
-  const n = anyIt.sampler?.length ?? anyIt.dataset?.length;
-  const size = typeof n === "number" && !anyIt.dropLast && !anyIt.batchSampler ? n : null;
+  // A DataLoader's sample count per epoch (for the progress bar), when it can be known up front.
+  const n = anyIt.sampler?.length ?? anyIt.dataset?.length, bs = anyIt.batchSize;
+  const size = typeof n !== "number" || (anyIt.batchSampler && typeof bs !== "number") ? null
+    : anyIt.dropLast && typeof bs === "number" ? Math.floor(n / bs) * bs : n;
   const owned = !Array.isArray(it); // batches from a loader are fresh each epoch; an array of batches is reused
   return {
     size,
