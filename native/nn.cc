@@ -1,6 +1,8 @@
 // Built-in layers: a forward "plan" (a flat Float64Array describing one layer or a whole Sequential)
 // runs on libtorch's kernels in one native call. The same ops as PyTorch's Python modules, in the same order.
 #include "common.h"
+#include "linear.h"
+#include "fused.h"
 
 namespace tts {
 
@@ -65,7 +67,7 @@ static at::Tensor RunLayer(Reader& r, at::Tensor x) {
       return x;
     case kLinear: {
       at::Tensor w = r.t(), b = r.t();
-      return at::linear(x, w, b.defined() ? c10::optional<at::Tensor>(b) : c10::nullopt);
+      return Linear(x, w, b);
     }
     case kConv: {
       int64_t nd = r.i();
@@ -179,7 +181,10 @@ static at::Tensor RunLayer(Reader& r, at::Tensor x) {
       auto k = r.ints(nd), s = r.ints(nd), p = r.ints(nd), d = r.ints(nd);
       bool ceil = r.b();
       if (nd == 1) return at::max_pool1d(x, k, s, p, d, ceil);
-      if (nd == 2) return at::max_pool2d(x, k, s, p, d, ceil);
+      if (nd == 2) {
+        at::Tensor y = MaxPool2x2(x, k, s, p, d, ceil);  // training, 2x2 windows: one pass (maxpool.cc)
+        return y.defined() ? y : at::max_pool2d(x, k, s, p, d, ceil);
+      }
       return at::max_pool3d(x, k, s, p, d, ceil);
     }
     case kAvgPool: {

@@ -3,6 +3,7 @@
 // so that trajectories match Python's to the last bit on the same libtorch. State tensors are owned
 // by JS (kept out of tidy scopes) and passed in by slot id; temporaries here die with the call.
 #include "common.h"
+#include "fused.h"
 
 namespace tts {
 
@@ -118,6 +119,11 @@ static Napi::Value OptimAdam(const Napi::CallbackInfo& info) {
     if (amsgrad) CheckDefined(env, mx[k], "maxExpAvgSqs", k);
     at::Tensor param = ps[k];
     at::Tensor grad = GradOf(env, param, k);
+    if (!amsgrad && FusedAdamApplies(param, grad, m1[k], m2[k])) {  // one pass, the same bits (fused_adam.cc)
+      steps[k].add_(1);
+      FusedAdam(param, grad, m1[k], m2[k], {lr, beta1, beta2, eps, wd, steps[k].item<double>(), maximize, decoupled});
+      continue;
+    }
     if (maximize) grad = grad.neg();
     at::Tensor exp_avg = m1[k], exp_avg_sq = m2[k], step_t = steps[k];
     if (decoupled) {
