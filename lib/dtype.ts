@@ -62,3 +62,10 @@ export const contiguousFormat = new MemoryFormat("contiguous_format", 0);
 export const preserveFormat = new MemoryFormat("preserve_format", 1);
 export const channelsLast = new MemoryFormat("channels_last", 2);
 export const channelsLast3d = new MemoryFormat("channels_last_3d", 3);
+
+export class Layout {
+  constructor(readonly name: string, readonly code: number) {}
+  toString(): string { return `torch.${this.name}`; }
+}
+export const strided = new Layout("strided", 0);
+export const sparseCoo = new Layout("sparse_coo", 1);

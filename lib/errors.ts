@@ -5,3 +5,11 @@ export class TorchError extends Error {
     this.name = "TorchError";
   }
 }
+
+/** A GPU allocation failed (torch.cuda.OutOfMemoryError). Catch it, free tensors (and cuda.emptyCache()), go on. */
+export class OutOfMemoryError extends TorchError {
+  constructor(message: string) {
+    super(message);
+    this.name = "OutOfMemoryError";
+  }
+}

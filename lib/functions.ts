@@ -1,11 +1,25 @@
 // torch.* functions that take several tensors or mirror Tensor methods.
 import { Tensor, TensorLike, DimOrOpts } from "./tensor";
 import { callOp } from "./ops";
+import { native } from "./native";
 import { DType } from "./dtype";
 
-export function cat(tensors: Tensor[], dim = 0): Tensor { return callOp("aten::cat", tensors, dim); }
+function ids(tensors: Tensor[], fn: string): number[] {
+  if (!Array.isArray(tensors)) throw new TypeError(`${fn}(): argument 'tensors' must be an array of Tensors`);
+  const out = new Array<number>(tensors.length);
+  for (let i = 0; i < tensors.length; i++) {
+    if (!(tensors[i] instanceof Tensor)) throw new TypeError(`${fn}(): argument 'tensors' must be an array of Tensors (element ${i} is not)`);
+    out[i] = tensors[i]._id;
+  }
+  return out;
+}
+export function cat(tensors: Tensor[], dim = 0): Tensor {
+  return Number.isInteger(dim) ? new Tensor(native.Cat(ids(tensors, "cat"), dim)) : callOp("aten::cat", tensors, dim);
+}
 export const concat = cat, concatenate = cat;
-export function stack(tensors: Tensor[], dim = 0): Tensor { return callOp("aten::stack", tensors, dim); }
+export function stack(tensors: Tensor[], dim = 0): Tensor {
+  return Number.isInteger(dim) ? new Tensor(native.Stack(ids(tensors, "stack"), dim)) : callOp("aten::stack", tensors, dim);
+}
 export function hstack(tensors: Tensor[]): Tensor { return callOp("aten::hstack", tensors); }
 export function vstack(tensors: Tensor[]): Tensor { return callOp("aten::vstack", tensors); }
 export function split(t: Tensor, size: number | number[], dim = 0): Tensor[] { return t.split(size, dim); }
@@ -32,8 +46,6 @@ export function sum(t: Tensor, dim?: DimOrOpts, keepdim?: boolean): Tensor { ret
 export function mean(t: Tensor, dim?: DimOrOpts, keepdim?: boolean): Tensor { return t.mean(dim, keepdim); }
 export function max(t: Tensor, dim?: any, keepdim?: boolean): any { return (t.max as any)(dim, keepdim); }
 export function min(t: Tensor, dim?: any, keepdim?: boolean): any { return (t.min as any)(dim, keepdim); }
-export function maximum(a: Tensor, b: Tensor): Tensor { return callOp("aten::maximum", a, b); }
-export function minimum(a: Tensor, b: Tensor): Tensor { return callOp("aten::minimum", a, b); }
 export function argmax(t: Tensor, dim?: any, keepdim?: boolean): Tensor { return t.argmax(dim, keepdim); }
 export function argmin(t: Tensor, dim?: any, keepdim?: boolean): Tensor { return t.argmin(dim, keepdim); }
 export function clamp(t: Tensor, min?: number | null, max?: number | null): Tensor { return t.clamp(min, max); }
@@ -52,7 +64,6 @@ export function topk(t: Tensor, k: number, dim: any = -1, largest = true, sorted
 export function allclose(a: Tensor, b: Tensor, opts?: { rtol?: number; atol?: number; equalNan?: boolean }): boolean { return a.allclose(b, opts); }
 export function equal(a: Tensor, b: Tensor): boolean { return a.equal(b); }
 export function isclose(a: Tensor, b: Tensor, opts?: { rtol?: number; atol?: number; equalNan?: boolean }): Tensor { return a.isclose(b, opts); }
-export function eq(a: Tensor, b: TensorLike): Tensor { return a.eq(b); }
 export function cumsum(t: Tensor, dim: number): Tensor { return t.cumsum(dim); }
 export function outer(a: Tensor, b: Tensor): Tensor { return a.outer(b); }
 export function dot(a: Tensor, b: Tensor): Tensor { return a.dot(b); }

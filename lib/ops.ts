@@ -3,6 +3,23 @@ import { native } from "./native";
 
 const handles = new Map<string, number>();
 
+// Call returns a tensor as its id (kind 1) or tensors as an array of ids (kind 2), flagged in this shared
+// array; wrapping them here is cheaper than the addon calling back into JS for each.
+const kind = new Int32Array(1);
+native.setReturnKind(kind);
+let makeTensor: (id: number) => any = () => { throw new Error("torchts: Tensor is not loaded"); };
+/** Called once by tensor.ts. */
+export function setTensorFactory(f: (id: number) => any): void { makeTensor = f; }
+function result(r: any): any {
+  const k = kind[0];
+  if (k === 0) return r;
+  kind[0] = 0;
+  if (k === 1) return makeTensor(r);
+  const out = new Array(r.length);
+  for (let i = 0; i < r.length; i++) out[i] = makeTensor(r[i]);
+  return out;
+}
+
 /** A cached handle for an operator (all overloads, or one when `overload` is given). */
 export function opHandle(name: string, overload?: string): number {
   const key = overload === undefined ? name : `${name}.${overload}!`;
@@ -25,9 +42,18 @@ export function callOp(name: string, ...args: any[]): any {
   const h = opHandle(name);
   if (args.length && isKwargs(args[args.length - 1])) {
     const kw = args.pop();
-    return native.Call(h, kw, ...args);
+    return result(native.Call(h, kw, ...args));
   }
-  return native.Call(h, undefined, ...args);
+  return result(native.Call(h, undefined, ...args));
+}
+
+/** callOp for in-place and out= calls whose result is not needed (no JS Tensor is made for it). */
+export function callOpDiscard(name: string, ...args: any[]): void {
+  const h = opHandle(name);
+  if (args.length && isKwargs(args[args.length - 1])) {
+    const kw = args.pop();
+    native.CallDiscard(h, kw, ...args);
+  } else native.CallDiscard(h, undefined, ...args);
 }
 
 /** A function bound to an operator handle: f(kwargs|undefined, ...args). */
@@ -35,7 +61,7 @@ export function bound(name: string, overload?: string): (kw: any, ...args: any[]
   let h = -1;
   return (kw: any, ...args: any[]) => {
     if (h < 0) h = opHandle(name, overload);
-    return native.Call(h, kw, ...args);
+    return result(native.Call(h, kw, ...args));
   };
 }
 export function boundInplace(name: string, overload?: string): (kw: any, ...args: any[]) => void {
@@ -44,6 +70,39 @@ export function boundInplace(name: string, overload?: string): (kw: any, ...args
     if (h < 0) h = opHandle(name, overload);
     native.CallDiscard(h, kw, ...args);
   };
+}
+
+/**
+ * A lazily resolved handle for an unboxed call through the dispatcher, for schemas (Tensor) -> Tensor and
+ * (Tensor, Tensor|Scalar) -> Tensor (native T1/T2). The generated typed layer uses these.
+ */
+export class TypedOp {
+  private h = -1;
+  constructor(readonly name: string, readonly overload = "") {}
+  get handle(): number {
+    if (this.h < 0) this.h = native.TypedHandle(this.name, this.overload);
+    return this.h;
+  }
+  /** The handle, or -1 where this libtorch's schema differs (the caller then takes the boxed path). */
+  get optional(): number {
+    if (this.h === -1) { try { this.h = native.TypedHandle(this.name, this.overload); } catch { this.h = -2; } }
+    return this.h < 0 ? -1 : this.h;
+  }
+}
+
+/** Throws a TypeError naming the argument unless x is a Tensor. */
+export function asTensor<T>(x: T, name: string): T {
+  if (x === null || typeof x !== "object" || typeof (x as any)._id !== "number") throw new TypeError(`argument '${name}' must be a Tensor`);
+  return x;
+}
+
+/** Calls a binary op: the Tensor overload, or the Scalar one for a number/boolean. Returns the new id (or undefined in place). */
+export function binary(t: TypedOp, s: TypedOp | null, self: { _id: number }, other: any, inplace: boolean): any {
+  if (other !== null && typeof other === "object" && typeof other._id === "number")
+    return inplace ? native.T2_(t.handle, self._id, other._id) : native.T2(t.handle, self._id, other._id);
+  if (s && (typeof other === "number" || typeof other === "boolean"))
+    return inplace ? native.T2_(s.handle, self._id, other) : native.T2(s.handle, self._id, other);
+  throw new TypeError(`${t.name.replace(/^aten::/, "")}(): argument 'other' must be a Tensor${s ? " or a number" : ""}`);
 }
 
 /** Operator schemas as libtorch prints them: all, or the overloads of one name. */
@@ -63,8 +122,8 @@ function namespace(ns: string): any {
           if (typeof ov !== "string" || ov in target) return (target as any)[ov];
           return (...args: any[]) => {
             const h = opHandle(qual, ov === "default" ? "" : ov);
-            if (args.length && isKwargs(args[args.length - 1])) { const kw = args.pop(); return native.Call(h, kw, ...args); }
-            return native.Call(h, undefined, ...args);
+            if (args.length && isKwargs(args[args.length - 1])) { const kw = args.pop(); return result(native.Call(h, kw, ...args)); }
+            return result(native.Call(h, undefined, ...args));
           };
         },
       });

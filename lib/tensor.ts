@@ -2,8 +2,8 @@
 import { native } from "./native";
 import * as dt from "./dtype";
 import { DType, MemoryFormat } from "./dtype";
-import { track, finalizer } from "./memory";
-import { callOp, bound, boundInplace } from "./ops";
+import { track, untrackFinalizer } from "./memory";
+import { callOp, callOpDiscard, bound, boundInplace, TypedOp, binary, setTensorFactory } from "./ops";
 import { TorchError } from "./errors";
 import { formatTensor } from "./tensor_str";
 
@@ -64,10 +64,11 @@ export const tracingHooks: { onRead: ((what: string) => void) | null } = { onRea
 export class Tensor {
   /** Slot in the native tensor table; -1 once disposed. */
   _id: number;
+  /** Whether the GC backstop holds this tensor (see memory.ts). */
+  _reg = false;
 
   constructor(id: number) {
     this._id = id;
-    finalizer.register(this, id, this);
     track(this);
   }
 
@@ -76,7 +77,7 @@ export class Tensor {
   dispose(): void {
     if (this._id >= 0) {
       native.dispose(this._id);
-      finalizer.unregister(this);
+      untrackFinalizer(this);
       this._id = -1;
     }
   }
@@ -150,7 +151,7 @@ export class Tensor {
     return new Tensor(native.To(this._id, device, dtype, nb, copy, mf));
   }
   cpu(): Tensor { return this.to("cpu"); }
-  cuda(device = "cuda"): Tensor { return this.to(typeof device === "number" ? `cuda:${device}` : device); }
+  cuda(device: Device | number = "cuda"): Tensor { return this.to(typeof device === "number" ? `cuda:${device}` : device); }
   float(): Tensor { return this.to(dt.float32); }
   double(): Tensor { return this.to(dt.float64); }
   half(): Tensor { return this.to(dt.float16); }
@@ -164,6 +165,8 @@ export class Tensor {
   contiguous(opts?: { memoryFormat?: MemoryFormat }): Tensor { return callOp("aten::contiguous", this, { memory_format: opts?.memoryFormat ?? dt.contiguousFormat }); }
   copy_(src: Tensor, nonBlocking = false): this { boundCopy(K, this, src, nonBlocking); return this; }
   pinMemory(): Tensor { return callOp("aten::pin_memory", this); }
+  /** True for a CPU tensor in page-locked (pinned) memory, which copies to the GPU asynchronously. */
+  isPinned(): boolean { return callOp("aten::is_pinned", this); }
 
   // ---- autograd ----
   get requiresGrad(): boolean { return native.RequiresGrad(this._id); }
@@ -179,17 +182,17 @@ export class Tensor {
     native.Backward(this._id, gradient ? gradient._id : -1, opts?.retainGraph, !!opts?.createGraph);
   }
   detach(): Tensor { return callOp("aten::detach", this); }
-  detach_(): this { callOp("aten::detach_", this).dispose(); return this; }
+  detach_(): this { return this.inplace("aten::detach_"); }
 
   // ---- elementwise arithmetic (hot paths bind directly) ----
   add(other: TensorLike, opts?: { alpha?: number }): Tensor {
-    if (typeof other === "number") return new Tensor(native.AddS(this._id, opts?.alpha === undefined ? other : other * opts.alpha));
+    if (typeof other === "number") return new Tensor(opts?.alpha === undefined ? native.AddS(this._id, other) : native.AddS(this._id, other, opts.alpha));
     if (typeof other === "boolean") return callOp("aten::add", this, other);
     checkTensor(other, "other");
     return new Tensor(opts?.alpha === undefined ? native.AddT(this._id, other._id) : native.AddT(this._id, other._id, opts.alpha));
   }
   sub(other: TensorLike, opts?: { alpha?: number }): Tensor {
-    if (typeof other === "number") return new Tensor(native.SubS(this._id, opts?.alpha === undefined ? other : other * opts.alpha));
+    if (typeof other === "number") return new Tensor(opts?.alpha === undefined ? native.SubS(this._id, other) : native.SubS(this._id, other, opts.alpha));
     if (typeof other === "boolean") return callOp("aten::sub", this, other);
     checkTensor(other, "other");
     return new Tensor(opts?.alpha === undefined ? native.SubT(this._id, other._id) : native.SubT(this._id, other._id, opts.alpha));
@@ -205,19 +208,26 @@ export class Tensor {
     return new Tensor(native.DivT(this._id, checkTensor(other, "other")._id));
   }
   add_(other: TensorLike, opts?: { alpha?: number }): this {
-    if (typeof other === "number") native.AddT_(this._id, opts?.alpha === undefined ? other : other * opts.alpha);
-    // the Tensor object, not its id: a number means a scalar to native AddT_
-    else if (opts?.alpha === undefined) native.AddT_(this._id, checkTensor(other, "other"));
-    else native.AddT_(this._id, checkTensor(other, "other"), opts.alpha);
+    if (typeof other === "number" || typeof other === "boolean") {
+      if (opts?.alpha === undefined) native.AddS_(this._id, other); else native.AddS_(this._id, other, opts.alpha);
+    } else if (opts?.alpha === undefined) native.AddT_(this._id, checkTensor(other, "other")._id);
+    else native.AddT_(this._id, checkTensor(other, "other")._id, opts.alpha);
     return this;
   }
-  sub_(other: TensorLike, opts?: { alpha?: number }): this { return this.inplace("aten::sub_", other, { alpha: opts?.alpha }); }
-  mul_(other: TensorLike): this { return this.inplace("aten::mul_", other); }
-  div_(other: TensorLike): this { return this.inplace("aten::div_", other); }
-  /** Runs an in-place ATen op on this tensor and returns this. */
-  inplace(op: string, ...args: any[]): this { callOp(op, this, ...args).dispose(); return this; }
+  sub_(other: TensorLike, opts?: { alpha?: number }): this { return this.binaryInplace(1, other, opts?.alpha); }
+  mul_(other: TensorLike): this { return this.binaryInplace(2, other); }
+  div_(other: TensorLike, opts?: { roundingMode?: "trunc" | "floor" }): this {
+    return opts?.roundingMode ? this.inplace("aten::div_", other, { rounding_mode: opts.roundingMode }) : this.binaryInplace(3, other);
+  }
+  private binaryInplace(op: number, other: TensorLike, alpha?: number): this {
+    if (typeof other === "number" || typeof other === "boolean") native.BinaryInplace(op, this._id, other, true, alpha);
+    else native.BinaryInplace(op, this._id, checkTensor(other, "other")._id, false, alpha);
+    return this;
+  }
+  /** Runs an in-place ATen op (positional arguments after self, optional trailing kwargs) and returns this. */
+  inplace(op: string, ...args: any[]): this { callOpDiscard(op, this, ...args); return this; }
   matmul(other: Tensor): Tensor { return new Tensor(native.Matmul(this._id, checkTensor(other, "other")._id)); }
-  mm(other: Tensor): Tensor { return callOp("aten::mm", this, other); }
+  mm(other: Tensor): Tensor { return new Tensor(native.Mm(this._id, checkTensor(other, "other")._id)); }
   bmm(other: Tensor): Tensor { return callOp("aten::bmm", this, other); }
   mv(v: Tensor): Tensor { return callOp("aten::mv", this, v); }
   dot(v: Tensor): Tensor { return callOp("aten::dot", this, v); }
@@ -227,12 +237,8 @@ export class Tensor {
   t(): Tensor { return callOp("aten::t", this); }
   relu(): Tensor { return new Tensor(native.Relu(this._id)); }
   relu_(): this { return this.inplace("aten::relu_"); }
-  pow(e: TensorLike): Tensor { return callOp("aten::pow", this, e); }
-  pow_(e: TensorLike): this { return this.inplace("aten::pow_", e); }
-  remainder(o: TensorLike): Tensor { return callOp("aten::remainder", this, o); }
-  fmod(o: TensorLike): Tensor { return callOp("aten::fmod", this, o); }
-  floorDivide(o: TensorLike): Tensor { return callOp("aten::floor_divide", this, o); }
-  atan2(o: Tensor): Tensor { return callOp("aten::atan2", this, o); }
+  pow(exponent: TensorLike): Tensor { return new Tensor(binary(opPow, opPowS, this, exponent, false)); }
+  pow_(exponent: TensorLike): this { binary(opPow_, opPowS_, this, exponent, true); return this; }
   lerp(end: Tensor, weight: TensorLike): Tensor { return callOp("aten::lerp", this, end, weight); }
   addmm(m1: Tensor, m2: Tensor, opts?: { beta?: number; alpha?: number }): Tensor { return callOp("aten::addmm", this, m1, m2, { beta: opts?.beta ?? 1, alpha: opts?.alpha ?? 1 }); }
   addcmul(t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor { return callOp("aten::addcmul", this, t1, t2, { value: opts?.value ?? 1 }); }
@@ -252,13 +258,7 @@ export class Tensor {
   normal_(mean = 0, std = 1): this { return this.inplace("aten::normal_", mean, std); }
   uniform_(from = 0, to = 1): this { return this.inplace("aten::uniform_", from, to); }
 
-  // ---- comparisons ----
-  eq(o: TensorLike): Tensor { return callOp("aten::eq", this, o); }
-  ne(o: TensorLike): Tensor { return callOp("aten::ne", this, o); }
-  lt(o: TensorLike): Tensor { return callOp("aten::lt", this, o); }
-  le(o: TensorLike): Tensor { return callOp("aten::le", this, o); }
-  gt(o: TensorLike): Tensor { return callOp("aten::gt", this, o); }
-  ge(o: TensorLike): Tensor { return callOp("aten::ge", this, o); }
+  // ---- comparisons (eq, ne, lt, le, gt, ge, logical*: generated, lib/_generated/binary.ts) ----
   equal(o: Tensor): boolean { return callOp("aten::equal", this, o); }
   allclose(o: Tensor, opts?: { rtol?: number; atol?: number; equalNan?: boolean }): boolean {
     return callOp("aten::allclose", this, o, opts?.rtol ?? 1e-5, opts?.atol ?? 1e-8, !!opts?.equalNan);
@@ -266,10 +266,6 @@ export class Tensor {
   isclose(o: Tensor, opts?: { rtol?: number; atol?: number; equalNan?: boolean }): Tensor {
     return callOp("aten::isclose", this, o, opts?.rtol ?? 1e-5, opts?.atol ?? 1e-8, !!opts?.equalNan);
   }
-  logicalAnd(o: Tensor): Tensor { return callOp("aten::logical_and", this, o); }
-  logicalOr(o: Tensor): Tensor { return callOp("aten::logical_or", this, o); }
-  logicalXor(o: Tensor): Tensor { return callOp("aten::logical_xor", this, o); }
-  logicalNot(): Tensor { return callOp("aten::logical_not", this); }
 
   // ---- reductions ----
   sum(dim?: DimOrOpts, keepdim?: boolean): Tensor {
@@ -343,22 +339,37 @@ export class Tensor {
   view(...shape: (number | number[] | DType)[]): Tensor {
     if (shape.length === 1 && shape[0] instanceof DType) return callOp("aten::view", this, shape[0]);
     const s = shape.length === 1 && Array.isArray(shape[0]) ? shape[0] : (shape as number[]);
-    return new Tensor(native.View(this._id, s));
+    return new Tensor(s.length === 1 ? native.View(this._id, s[0]) : native.View(this._id, s));
   }
   reshape(...shape: (number | number[])[]): Tensor {
     const s = shape.length === 1 && Array.isArray(shape[0]) ? shape[0] : (shape as number[]);
-    return new Tensor(native.Reshape(this._id, s));
+    return new Tensor(s.length === 1 ? native.Reshape(this._id, s[0]) : native.Reshape(this._id, s));
   }
   viewAs(o: Tensor): Tensor { return this.view(o.shape); }
   reshapeAs(o: Tensor): Tensor { return this.reshape(o.shape); }
   permute(...dims: (number | number[])[]): Tensor {
-    return callOp("aten::permute", this, dims.length === 1 && Array.isArray(dims[0]) ? dims[0] : dims);
+    const d = dims.length === 1 && Array.isArray(dims[0]) ? dims[0] : dims;
+    const h = opPermute.optional;
+    return h >= 0 ? new Tensor(native.TL(h, this._id, d)) : callOp("aten::permute", this, d);
   }
-  transpose(d0: number, d1: number): Tensor { return callOp("aten::transpose", this, d0, d1); }
-  flatten(startDim = 0, endDim = -1): Tensor { return callOp("aten::flatten", this, startDim, endDim); }
+  transpose(d0: number, d1: number): Tensor {
+    const h = Number.isInteger(d0) && Number.isInteger(d1) ? opTranspose.optional : -1;
+    return h >= 0 ? new Tensor(native.TII(h, this._id, d0, d1)) : callOp("aten::transpose", this, d0, d1);
+  }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    const h = Number.isInteger(startDim) && Number.isInteger(endDim) ? opFlatten.optional : -1;
+    return h >= 0 ? new Tensor(native.TII(h, this._id, startDim, endDim)) : callOp("aten::flatten", this, startDim, endDim);
+  }
   unflatten(dim: number, sizes: number[]): Tensor { return callOp("aten::unflatten", this, dim, sizes); }
-  squeeze(dim?: number): Tensor { return dim === undefined ? callOp("aten::squeeze", this) : callOp("aten::squeeze", this, dim); }
-  unsqueeze(dim: number): Tensor { return callOp("aten::unsqueeze", this, dim); }
+  squeeze(dim?: number): Tensor {
+    if (dim === undefined) return callOp("aten::squeeze", this);
+    const h = Number.isInteger(dim) ? opSqueezeDim.optional : -1;
+    return h >= 0 ? new Tensor(native.TI(h, this._id, dim)) : callOp("aten::squeeze", this, dim);
+  }
+  unsqueeze(dim: number): Tensor {
+    const h = Number.isInteger(dim) ? opUnsqueeze.optional : -1;
+    return h >= 0 ? new Tensor(native.TI(h, this._id, dim)) : callOp("aten::unsqueeze", this, dim);
+  }
   squeeze_(dim?: number): this { return dim === undefined ? this.inplace("aten::squeeze_") : this.inplace("aten::squeeze_", dim); }
   unsqueeze_(dim: number): this { return this.inplace("aten::unsqueeze_", dim); }
   expand(...sizes: (number | number[])[]): Tensor {
@@ -380,18 +391,20 @@ export class Tensor {
 
   // ---- indexing ----
   /**
-   * Python-style indexing: t.index([0, torch.slice(1, 3), null, "...", maskOrIndexTensor]).
-   * Ints select, slices view, null inserts a dim, "..." skips dims, tensors (long or bool) gather.
+   * Python-style indexing: t.index([0, torch.slice(1, 3), null, "...", maskOrIndexTensor]) is
+   * t[0, 1:3, None, ..., mask]. An array is always the tuple of indices (t.index([1, 0]) is t[1, 0]);
+   * ints select, slices view, null inserts a dim, "..." skips dims, tensors (long or bool) and nested
+   * int arrays (t.index([[0, 2]]) is t[[0, 2]]) index by position.
    */
   index(indices: Index | Index[]): Tensor {
-    const list = Array.isArray(indices) && !indices.every((x) => typeof x === "number") ? (indices as Index[]) : [indices as Index];
+    const list = Array.isArray(indices) ? (indices as Index[]) : [indices];
     const { view, adv } = this.basicIndex(list);
     if (!adv.some((a) => a !== null)) return view;
     try { return o.index(K, view, adv); } finally { view.dispose(); for (const a of adv) if (a && (a as any)._tmp) a.dispose(); }
   }
   /** In-place t[indices] = value. */
   indexPut_(indices: Index | Index[], value: TensorLike): this {
-    const list = Array.isArray(indices) && !indices.every((x) => typeof x === "number") ? (indices as Index[]) : [indices as Index];
+    const list = Array.isArray(indices) ? (indices as Index[]) : [indices];
     const { view, adv } = this.basicIndex(list);
     try {
       if (adv.some((a) => a !== null)) {
@@ -462,13 +475,27 @@ export class Tensor {
   }
 
   // ---- activations and misc ----
-  softmax(dim: number, opts?: { dtype?: DType }): Tensor { return callOp("aten::softmax", this, dim, opts?.dtype ?? null); }
-  logSoftmax(dim: number, opts?: { dtype?: DType }): Tensor { return callOp("aten::log_softmax", this, dim, opts?.dtype ?? null); }
+  softmax(dim: number, opts?: { dtype?: DType }): Tensor {
+    const h = Number.isInteger(dim) ? opSoftmax.optional : -1;
+    return h >= 0 ? new Tensor(native.TIO(h, this._id, dim, opts?.dtype ?? null)) : callOp("aten::softmax", this, dim, opts?.dtype ?? null);
+  }
+  logSoftmax(dim: number, opts?: { dtype?: DType }): Tensor {
+    const h = Number.isInteger(dim) ? opLogSoftmax.optional : -1;
+    return h >= 0 ? new Tensor(native.TIO(h, this._id, dim, opts?.dtype ?? null)) : callOp("aten::log_softmax", this, dim, opts?.dtype ?? null);
+  }
   oneHot(numClasses = -1): Tensor { return callOp("aten::one_hot", this, numClasses); }
   masked(mask: Tensor): Tensor { return this.maskedSelect(mask); }
 }
 
+setTensorFactory((id) => new Tensor(id));
+// Unboxed handles for the most frequent shape ops (the boxed path where a libtorch's schema differs).
+const opTranspose = new TypedOp("aten::transpose", "int"), opFlatten = new TypedOp("aten::flatten", "using_ints");
+const opUnsqueeze = new TypedOp("aten::unsqueeze"), opSqueezeDim = new TypedOp("aten::squeeze", "dim");
+const opPermute = new TypedOp("aten::permute"), opSoftmax = new TypedOp("aten::softmax", "int");
+const opLogSoftmax = new TypedOp("aten::log_softmax", "int");
 const boundCopy = boundInplace("aten::copy_");
+const opPow = new TypedOp("aten::pow", "Tensor_Tensor"), opPowS = new TypedOp("aten::pow", "Tensor_Scalar");
+const opPow_ = new TypedOp("aten::pow_", "Tensor"), opPowS_ = new TypedOp("aten::pow_", "Scalar");
 
 // ---------------- creation ----------------
 function inferShape(data: any): number[] {
@@ -495,7 +522,7 @@ function finish(t: Tensor, opts?: TensorOptions): Tensor {
 
 /** A tensor from nested arrays, numbers, booleans, TypedArrays or Buffers (copied). Like torch.tensor. */
 export function tensor(data: any, opts?: TensorOptions): Tensor {
-  if (data instanceof Tensor) return finish(data.detach().clone(), opts);
+  if (data instanceof Tensor) { const d = data.detach(); const c = d.clone(); d.dispose(); return finish(c, opts); }
   if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
     const buf = data instanceof Buffer ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : data;
     return finish(new Tensor(native.FromBuffer(buf, [(buf as any).length], dt.dtypeOfTypedArray(buf), false)), opts);
@@ -521,6 +548,7 @@ export function tensor(data: any, opts?: TensorOptions): Tensor {
 
 /** A tensor over a TypedArray's elements; copies unless { share: true } (then the tensor uses the array's memory). */
 export function fromTypedArray(data: ArrayBufferView, shape?: number[], opts?: TensorOptions & { share?: boolean }): Tensor {
+  if (!ArrayBuffer.isView(data) || data instanceof DataView) throw new TypeError("argument 'data' must be a TypedArray or Buffer");
   const u = data instanceof Buffer ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : data;
   const d = dt.dtypeOfTypedArray(u);
   const n = (u as any).length as number;

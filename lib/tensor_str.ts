@@ -7,45 +7,68 @@ export function setPrintOptions(o: Partial<typeof printOptions>): void { Object.
 
 type Fmt = (x: number) => string;
 
-function pyExp(s: string): string {
-  // JS 1.2346e+5 -> Python 1.2346e+05
-  return s.replace(/e([+-])(\d)$/, "e$10$2");
-}
+/** JS 1.2346e+5 -> Python 1.2346e+05 */
+function pyExp(s: string): string { return s.replace(/e([+-])(\d)$/, "e$10$2"); }
 
-function makeFormatter(vals: number[], kind: "float" | "int" | "bool"): { fmt: Fmt; width: number } {
-  const p = printOptions.precision;
-  if (kind === "bool") { const fmt = (x: number) => (x ? "True" : "False"); return { fmt, width: vals.some((v) => !v) ? 5 : 4 }; }
-  if (kind === "int") {
-    const fmt = (x: number) => String(x);
-    return { fmt, width: Math.max(1, ...vals.map((v) => fmt(v).length)) };
-  }
-  const finite = vals.filter((v) => Number.isFinite(v) && v !== 0).map(Math.abs);
-  let fmt: Fmt;
-  const intMode = vals.filter(Number.isFinite).every((v) => Math.ceil(v) === v);
-  if (finite.length === 0) fmt = intMode ? (x) => fixed(x, 0) + (Number.isFinite(x) ? "." : "") : (x) => fixed(x, p);
-  else {
-    const mx = Math.max(...finite), mn = Math.min(...finite);
-    let sci: boolean;
-    if (intMode) {
-      sci = printOptions.sciMode ?? mx > 1e8;
-      fmt = sci ? (x) => sciFmt(x, p) : (x) => (Number.isFinite(x) ? fixed(x, 0) + "." : fixed(x, 0));
-    } else {
-      sci = printOptions.sciMode ?? (mx / mn > 1000 || mx > 1e8 || mn < 1e-4);
-      fmt = sci ? (x) => sciFmt(x, p) : (x) => fixed(x, p);
-    }
-  }
-  return { fmt, width: Math.max(1, ...vals.map((v) => fmt(v).length)) };
-}
+// Python formats with round-half-to-even on the exact binary value; JS toFixed/toExponential round ties
+// up. A tie is an exact expansion that ends in 5 right after the kept digits: then keep an even digit.
 function fixed(x: number, p: number): string {
   if (Number.isNaN(x)) return "nan";
   if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
-  const s = x.toFixed(p);
-  return Object.is(x, -0) || (x < 0 && Number(s) === 0) ? (s.startsWith("-") ? s : "-" + s) : s;
+  const neg = x < 0 || Object.is(x, -0);
+  const ax = Math.abs(x);
+  let s = ax.toFixed(p);
+  if (ax < 1e21) {
+    const exact = ax.toFixed(Math.min(100, p + 60));
+    const dot = exact.indexOf(".");
+    const cut = p === 0 ? dot : dot + 1 + p;
+    const kept = exact.slice(0, cut);
+    if (/^50*$/.test(exact.slice(cut).replace(".", "")) && Number(kept[kept.length - 1]) % 2 === 0) s = kept;
+  }
+  return (neg ? "-" : "") + s;
 }
 function sciFmt(x: number, p: number): string {
   if (Number.isNaN(x)) return "nan";
   if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
-  return pyExp(x.toExponential(p));
+  const neg = x < 0 || Object.is(x, -0);
+  const ax = Math.abs(x);
+  let s = ax.toExponential(p);
+  const exact = ax.toExponential(100);
+  const e = exact.indexOf("e");
+  const digits = exact.slice(0, e).replace(".", "");
+  if (/^50*$/.test(digits.slice(p + 1)) && Number(digits[p]) % 2 === 0)
+    s = digits[0] + (p > 0 ? "." + digits.slice(1, p + 1) : "") + exact.slice(e);
+  return pyExp((neg ? "-" : "") + s);
+}
+
+/** Python's _Formatter: widths come from the nonzero finite values only. */
+function makeFormatter(vals: number[], kind: "float" | "int" | "bool"): { fmt: Fmt; width: number } {
+  const p = printOptions.precision;
+  const pad = (w: number, f: Fmt): Fmt => (x) => { const r = f(x); return r.length < w ? " ".repeat(w - r.length) + r : r; };
+  if (kind !== "float") {
+    const f = kind === "bool" ? (x: number) => (x ? "True" : "False") : (x: number) => String(x);
+    const width = Math.max(1, ...vals.map((v) => f(v).length));
+    return { fmt: pad(width, f), width };
+  }
+  const nz = vals.filter((v) => Number.isFinite(v) && v !== 0);
+  let intMode = true, sci = false, width = 1;
+  if (nz.length) {
+    const abs = nz.map(Math.abs);
+    const mx = Math.max(...abs), mn = Math.min(...abs);
+    intMode = nz.every((v) => Math.ceil(v) === v);
+    if (intMode) {
+      if (mx / mn > 1000 || mx > 1e8) { sci = true; for (const v of nz) width = Math.max(width, sciFmt(v, p).length); }
+      else for (const v of nz) width = Math.max(width, fixed(v, 0).length + 1);
+    } else if (mx / mn > 1000 || mx > 1e8 || mn < 1e-4) {
+      sci = true; for (const v of nz) width = Math.max(width, sciFmt(v, p).length);
+    } else for (const v of nz) width = Math.max(width, fixed(v, p).length);
+  }
+  if (printOptions.sciMode !== null) sci = printOptions.sciMode;
+  let f: Fmt;
+  if (sci) f = (x) => sciFmt(x, p);
+  else if (intMode) f = (x) => fixed(x, 0) + (Number.isFinite(x) ? "." : "");
+  else f = (x) => fixed(x, p);
+  return { fmt: pad(width, f), width };
 }
 
 export function formatTensor(t: Tensor): string {
@@ -77,14 +100,14 @@ export function formatTensor(t: Tensor): string {
     };
     collect(0, 0);
     const { fmt, width } = makeFormatter(shown, kind);
-    const el = (x: number) => fmt(x).padStart(width);
+    const el = fmt;
     const render = (d: number, off: number, ind: number): string => {
       if (d === shape.length) return el(flat[off]);
       const n = shape[d];
       const useSum = summarize && n > 2 * e;
       const idx = useSum ? [...Array(e).keys(), -1, ...Array.from({ length: e }, (_, k) => n - e + k)] : [...Array(n).keys()];
       if (d === shape.length - 1) {
-        const items = idx.map((i) => (i < 0 ? "..." : el(flat[off + i * strides[d]])));
+        const items = idx.map((i) => (i < 0 ? " ..." : el(flat[off + i * strides[d]])));
         const perLine = Math.max(1, Math.floor((printOptions.linewidth - ind) / (width + 2)));
         const lines: string[] = [];
         for (let k = 0; k < items.length; k += perLine) lines.push(items.slice(k, k + perLine).join(", "));
@@ -101,5 +124,12 @@ export function formatTensor(t: Tensor): string {
   const gf = t.gradFn;
   if (gf) suffix.push(`grad_fn=<${gf.replace(/^torch::autograd::/, "")}>`);
   else if (t.requiresGrad) suffix.push("requires_grad=True");
-  return "tensor(" + body + (suffix.length ? ", " + suffix.join(", ") : "") + ")";
+  // Python's _add_suffixes: a suffix that would pass the line width goes on a new line
+  let out = "tensor(" + body;
+  let lastLen = out.length - out.lastIndexOf("\n") + 1;
+  for (const sfx of suffix) {
+    if (lastLen + sfx.length + 2 > printOptions.linewidth) { out += ",\n" + " ".repeat(indent) + sfx; lastLen = indent + sfx.length; }
+    else { out += ", " + sfx; lastLen += sfx.length + 2; }
+  }
+  return out + ")";
 }

@@ -1,6 +1,7 @@
 // The tensor table, the error path, argument conversion and IValue conversion.
 #include "common.h"
 #include <mutex>
+#include <atomic>
 
 namespace tts {
 
@@ -12,17 +13,25 @@ struct State {
   int64_t pendingExternal = 0;  // bytes not yet reported through napi_adjust_external_memory
   Napi::FunctionReference factory;
   Napi::FunctionReference errorCtor;
+  Napi::FunctionReference oomCtor;  // OutOfMemoryError, set by setOutOfMemoryErrorClass
+  Napi::Reference<Napi::Array> idKey;      // ["_id"]: the key made once (N-API 8 keeps no references to strings)
+  Napi::Reference<Napi::Int32Array> kindRef;  // shared with ops.ts: what the last Call returned
+  int32_t* kind = nullptr;
   napi_env env = nullptr;
 };
 static thread_local State* tls = nullptr;
+// While a single env (the main thread) uses the addon, its state is read without a TLS lookup.
+static State* gOnly = nullptr;
+static std::atomic<int> gEnvs{0};
 static State& S() {
+  if (gEnvs.load(std::memory_order_relaxed) == 1) return *gOnly;
   if (!tls) throw std::runtime_error("torchts: native state not initialised on this thread");
   return *tls;
 }
 
 static int64_t OwnBytes(const at::Tensor& t) {
   if (!t.defined() || !t.has_storage() || t.device().type() != c10::kCPU) return 0;
-  const auto& st = t.storage();
+  const auto& st = t.unsafeGetTensorImpl()->unsafe_storage();  // no refcount traffic
   return st.use_count() == 1 ? static_cast<int64_t>(st.nbytes()) : 0;
 }
 static void ReportExternal(State& s, int64_t delta) {
@@ -82,7 +91,15 @@ std::string CleanMessage(const char* what) {
   return m;
 }
 
+Napi::Error OomError(Napi::Env env, const std::string& msg) {
+  if (tls && !tls->oomCtor.IsEmpty()) return Napi::Error(env, tls->oomCtor.New({Napi::String::New(env, msg)}));
+  if (tls && !tls->errorCtor.IsEmpty()) return Napi::Error(env, tls->errorCtor.New({Napi::String::New(env, msg)}));
+  return Napi::Error::New(env, msg);
+}
+
 Napi::Error TorchError(Napi::Env env, const std::string& msg) {
+  // A CUDA allocation failure that reached us as a plain error (e.g. rethrown by a kernel wrapper).
+  if (msg.find("CUDA out of memory") != std::string::npos) return OomError(env, msg);
   if (tls && !tls->errorCtor.IsEmpty()) {
     Napi::Object e = tls->errorCtor.New({Napi::String::New(env, msg)});
     return Napi::Error(env, e);
@@ -93,12 +110,25 @@ Napi::Error TorchError(Napi::Env env, const std::string& msg) {
 void ThrowType(Napi::Env env, const std::string& msg) { throw Napi::TypeError::New(env, msg); }
 
 // ---- arguments ----
+bool TensorIdOf(const Napi::Value& v, int32_t* id) {
+  napi_env env = v.Env();
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_object) return false;
+  State& s = S();
+  napi_value key, x;
+  if (s.idKey.IsEmpty() || napi_get_element(env, s.idKey.Value(), 0, &key) != napi_ok) key = Napi::String::New(env, "_id");
+  if (napi_get_property(env, v, key, &x) != napi_ok) return false;
+  return napi_get_value_int32(env, x, id) == napi_ok;
+}
+void SetReturnKind(int32_t kind) {
+  State& s = S();
+  if (s.kind) *s.kind = kind;
+}
+
 static int32_t IdOf(Napi::Env env, const Napi::Value& v, const char* name) {
-  if (v.IsNumber()) return v.As<Napi::Number>().Int32Value();
-  if (v.IsObject() && !v.IsArray()) {
-    Napi::Value id = v.As<Napi::Object>().Get("_id");
-    if (id.IsNumber()) return id.As<Napi::Number>().Int32Value();
-  }
+  int32_t id;
+  if (napi_get_value_int32(env, v, &id) == napi_ok) return id;  // one N-API call for the usual case
+  if (TensorIdOf(v, &id)) return id;
   ThrowType(env, std::string("argument '") + name + "' must be a Tensor");
 }
 
@@ -185,7 +215,17 @@ c10::ScalarType DtypeOf(const Napi::Value& v, const char* name) {
 
 c10::Device DeviceOf(const Napi::Value& v) {
   if (!v.IsString()) ThrowType(v.Env(), "device must be a string such as \"cpu\" or \"cuda:0\"");
-  return c10::Device(v.As<Napi::String>().Utf8Value());  // throws c10::Error on a bad string
+  c10::Device d(v.As<Napi::String>().Utf8Value());  // throws c10::Error on a bad string
+  if (d.is_cuda()) {
+    // libtorch's own error for a missing CUDA backend lists every dispatch key; say what is wrong instead.
+    if (!at::hasCUDA() || torch::cuda::device_count() == 0)
+      throw TorchError(v.Env(), "CUDA is not available (device '" + d.str() + "'): torchts was built against a CPU-only "
+                                "libtorch, or no GPU and driver were found (see README: \"Using a CUDA libtorch\")");
+    if (d.has_index() && d.index() >= static_cast<int>(torch::cuda::device_count()))
+      throw TorchError(v.Env(), "CUDA error: invalid device ordinal: '" + d.str() + "' but " +
+                                    std::to_string(torch::cuda::device_count()) + " CUDA device(s) are present");
+  }
+  return d;
 }
 
 Napi::Value Wrap(Napi::Env env, at::Tensor t) {
@@ -202,7 +242,8 @@ Napi::Value IdsOf(Napi::Env env, const std::vector<at::Tensor>& ts) {
 
 // ---- IValues ----
 static bool IsTensorObj(const Napi::Value& v) {
-  return v.IsObject() && !v.IsArray() && v.As<Napi::Object>().Get("_id").IsNumber();
+  int32_t id;
+  return TensorIdOf(v, &id);
 }
 
 c10::IValue ToIValueGuess(const Napi::Value& v) {
@@ -319,9 +360,37 @@ static Napi::Value SetFactories(const Napi::CallbackInfo& info) {
   s.errorCtor = Napi::Persistent(info[1].As<Napi::Function>());
   return info.Env().Undefined();
 }
-static Napi::Value Dispose(const Napi::CallbackInfo& info) {
-  Release(info[0].As<Napi::Number>().Int32Value());
+static Napi::Value SetOutOfMemoryErrorClass(const Napi::CallbackInfo& info) {
+  S().oomCtor = Napi::Persistent(info[0].As<Napi::Function>());
   return info.Env().Undefined();
+}
+// setReturnKind(int32Array): ops.ts reads element 0 after each Call (1: a tensor id, 2: an array of ids)
+static Napi::Value SetReturnKindArray(const Napi::CallbackInfo& info) {
+  State& s = S();
+  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+    ThrowType(info.Env(), "argument 'kind' must be an Int32Array");
+  auto a = info[0].As<Napi::Int32Array>();
+  if (a.ElementLength() < 1) ThrowType(info.Env(), "argument 'kind' must have an element");
+  s.kindRef = Napi::Persistent(a);
+  s.kind = a.Data();
+  return info.Env().Undefined();
+}
+// dispose(id): the most frequent call of all, so a plain napi_callback without node-addon-api's wrapper.
+static napi_value DisposeRaw(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t id;
+  if (napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr) != napi_ok || argc < 1 ||
+      napi_get_value_int32(env, argv[0], &id) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "dispose: argument 'id' must be a number");
+    return nullptr;
+  }
+  try {
+    Release(id);
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, e.what());
+  }
+  return nullptr;
 }
 static Napi::Value Memory(const Napi::CallbackInfo& info) {
   State& s = S();
@@ -344,10 +413,18 @@ static Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
   auto* state = new tts::State();
   state->env = env;
   tts::tls = state;
+  if (tts::gEnvs.fetch_add(1) == 0) tts::gOnly = state;
   env.SetInstanceData<tts::State>(state);  // freed with the env
   exports.Set("setFactories", Napi::Function::New(env, tts::Guard<tts::SetFactories>));
-  exports.Set("dispose", Napi::Function::New(env, tts::Guard<tts::Dispose>));
+  exports.Set("setOutOfMemoryErrorClass", Napi::Function::New(env, tts::Guard<tts::SetOutOfMemoryErrorClass>));
+  napi_value disposeFn;
+  napi_create_function(env, "dispose", NAPI_AUTO_LENGTH, tts::DisposeRaw, nullptr, &disposeFn);
+  exports.Set("dispose", Napi::Value(env, disposeFn));
   exports.Set("memory", Napi::Function::New(env, tts::Guard<tts::Memory>));
+  exports.Set("setReturnKind", Napi::Function::New(env, tts::Guard<tts::SetReturnKindArray>));
+  Napi::Array idKey = Napi::Array::New(env, 1);
+  idKey.Set(0u, Napi::String::New(env, "_id"));
+  state->idKey = Napi::Persistent(idKey);
   for (auto& a : tts::Areas()) a.second(env, exports);
   return exports;
 }

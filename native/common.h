@@ -13,6 +13,7 @@ size_t LiveTensors();
 
 // ---- Errors: one path. libtorch errors become TorchError, JS misuse becomes TypeError. ----
 Napi::Error TorchError(Napi::Env env, const std::string& msg);
+Napi::Error OomError(Napi::Env env, const std::string& msg);  // torch.cuda.OutOfMemoryError (a TorchError)
 std::string CleanMessage(const char* what);
 [[noreturn]] void ThrowType(Napi::Env env, const std::string& msg);
 
@@ -22,8 +23,11 @@ Napi::Value Guard(const Napi::CallbackInfo& info) {
     return F(info);
   } catch (const Napi::Error&) {
     throw;
+  } catch (const c10::OutOfMemoryError& e) {
+    throw OomError(info.Env(), CleanMessage(e.what_without_backtrace()));
   } catch (const c10::Error& e) {
-    throw TorchError(info.Env(), CleanMessage(e.what_without_backtrace()));
+    // TORCHTS_BACKTRACE=1 keeps libtorch's C++ backtrace in the message
+    throw TorchError(info.Env(), CleanMessage(getenv("TORCHTS_BACKTRACE") ? e.what() : e.what_without_backtrace()));
   } catch (const std::exception& e) {
     throw TorchError(info.Env(), CleanMessage(e.what()));
   }
@@ -31,6 +35,8 @@ Napi::Value Guard(const Napi::CallbackInfo& info) {
 
 // ---- Argument helpers ----
 at::Tensor& TensorArg(const Napi::CallbackInfo& info, size_t i, const char* name);   // a slot id
+bool TensorIdOf(const Napi::Value& v, int32_t* id);   // a JS Tensor object (its _id), without throwing
+void SetReturnKind(int32_t kind);                      // see ops.ts: 1 = a tensor id, 2 = an array of ids
 int64_t IntArg(const Napi::CallbackInfo& info, size_t i, const char* name);
 double NumArg(const Napi::CallbackInfo& info, size_t i, const char* name);
 bool BoolArg(const Napi::CallbackInfo& info, size_t i, const char* name);
@@ -42,6 +48,8 @@ c10::ScalarType DtypeOf(const Napi::Value& v, const char* name);
 c10::Device DeviceOf(const Napi::Value& v);
 Napi::Value Wrap(Napi::Env env, at::Tensor t);   // new JS Tensor for t (through the registered factory)
 Napi::Value IdsOf(Napi::Env env, const std::vector<at::Tensor>& ts);  // JS array of new Tensors
+at::Generator* GeneratorOf(const Napi::Value& v);  // a torch.Generator (or its _gen), else nullptr (generator.cc)
+uint64_t SeedOf(const Napi::Value& v, const char* name);  // a seed from a number or BigInt (generator.cc)
 
 // ---- Conversion between JS values and IValues (used by ops, jit, serialize) ----
 c10::IValue ToIValueGuess(const Napi::Value& v);           // infer the type from the JS value

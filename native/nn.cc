@@ -22,7 +22,11 @@ struct Reader {
     if (c >= n) throw std::runtime_error("nn plan: truncated layer description");
     return p[c++];
   }
-  int64_t i() { return static_cast<int64_t>(num()); }
+  int64_t i() {
+    double d = num();
+    if (!std::isfinite(d) || std::fabs(d) > 9.007199254740992e15) throw std::runtime_error("nn plan: bad integer");
+    return static_cast<int64_t>(d);
+  }
   bool b() { return num() != 0; }
   std::vector<int64_t> ints(int64_t k) {
     if (k < 0 || k > 64) throw std::runtime_error("nn plan: bad list length");
@@ -46,6 +50,7 @@ struct Reader {
 static const char* kPadModes[] = {"zeros", "reflect", "replicate", "circular"};
 
 static void VerifyBatchSize(const std::vector<int64_t>& size) {
+  if (size.size() < 2) throw std::invalid_argument("expected an input with a batch and a channel dimension");
   int64_t prod = size[0];
   for (size_t k = 2; k < size.size(); k++) prod *= size[k];
   if (prod == 1) {
@@ -140,6 +145,7 @@ static at::Tensor RunLayer(Reader& r, at::Tensor x) {
       at::Tensor w = r.t(), b = r.t();
       double eps = r.num();
       if (x.dim() < 2) throw std::runtime_error("group_norm: expected at least a 2D input");
+      if (groups <= 0) throw std::runtime_error("group_norm: num_groups must be positive");
       std::vector<int64_t> s{x.size(0) * x.size(1) / groups, groups};
       for (int64_t k = 2; k < x.dim(); k++) s.push_back(x.size(k));
       VerifyBatchSize(s);

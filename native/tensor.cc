@@ -36,10 +36,13 @@ static Napi::Value FromBuffer(const Napi::CallbackInfo& info) {
   bool share = BoolArg(info, 3, "share");
   int64_t numel = 1;
   for (auto d : shape) {
-    if (d < 0) ThrowType(env, "shape entries must be non-negative");
-    numel *= d;
+    if (d < 0) ThrowType(env, "argument 'shape': entries must be non-negative");
+    if (__builtin_mul_overflow(numel, d, &numel)) throw TorchError(env, "shape is too large");
   }
-  size_t need = static_cast<size_t>(numel) * c10::elementSize(dtype);
+  int64_t needBytes;
+  if (__builtin_mul_overflow(numel, static_cast<int64_t>(c10::elementSize(dtype)), &needBytes))
+    throw TorchError(env, "shape is too large");
+  size_t need = static_cast<size_t>(needBytes);
   if (need != bytes)
     throw TorchError(env, "buffer holds " + std::to_string(bytes) + " bytes but shape and dtype need " +
                               std::to_string(need));

@@ -177,11 +177,11 @@ describe("optim: API", () => {
     const p = makeParams(torch.float32);
     const opt = new optim.Adam([p.W, p.b, p.c], { lr: 0.1 });
     torch.tidy(() => loss(p, 0).backward());
-    opt.zeroGrad();
+    opt.zeroGrad({ setToNone: false });
     const g = p.W.grad!;
     expect(Array.from(g.data() as Float32Array)).to.deep.equal([0, 0, 0, 0, 0, 0]);
     g.dispose();
-    opt.zeroGrad({ setToNone: true });
+    opt.zeroGrad();  // setToNone by default, as in PyTorch 2
     expect(p.W.grad).to.equal(null);
     torch.tidy(() => loss(p, 1).backward());  // c gets no grad on odd steps
     const c0 = p.c.toArray();

@@ -1,5 +1,5 @@
 // torch.nn for TypeScript: modules, layers, losses, functional, init and utils.
-export { Module, Parameter, structureVersion } from "./module";
+export { Module, Parameter } from "./module";
 export type { StateDict, IncompatibleKeys, RemovableHandle, ForwardHook, ForwardPreHook } from "./module";
 export type { FactoryOptions } from "./common";
 export * from "./linear";

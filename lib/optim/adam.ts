@@ -2,6 +2,7 @@
 import { native } from "../native";
 import { Tensor } from "../tensor";
 import { Optimizer, Params, ParamGroup } from "./optimizer";
+import { checkFused, fusedAdamStep } from "./fused";
 
 export interface AdamOptions {
   lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; amsgrad?: boolean;
@@ -16,13 +17,16 @@ function checkAdam(g: ParamGroup): void {
   if (!(g.betas[1] >= 0 && g.betas[1] < 1)) throw new RangeError(`Invalid beta parameter at index 1: ${g.betas[1]}`);
   if (!(g.weightDecay >= 0)) throw new RangeError(`Invalid weight_decay value: ${g.weightDecay}`);
   if (g.differentiable) throw new Error("differentiable=true is not supported by torchts optimizers");
-  if (g.fused) throw new Error("fused=true is not supported by torchts; leave it false (foreach is accepted)");
+  checkFused(g);  // fused=true: ATen's fused kernels (see ./fused.ts)
 }
 
 abstract class AdamBase extends Optimizer {
   protected abstract readonly decoupled: boolean;
+  /** amp.GradScaler hands fused steps its scale and found-inf flag instead of unscaling and syncing. */
+  get _stepSupportsAmpScaling(): boolean { return this.paramGroups.some((g) => g.fused); }
   protected checkGroup(g: ParamGroup): void { checkAdam(g); }
   protected updateGroup(g: ParamGroup, ps: Tensor[]): void {
+    if (g.fused) { fusedAdamStep((p) => this.stateOf(p), g, ps, this.decoupled, this as any); return; }
     const m1: number[] = [], m2: number[] = [], mx: number[] = [], steps: number[] = [];
     for (const p of ps) {
       const s = this.stateOf(p);
@@ -56,11 +60,12 @@ export class Adam extends AdamBase {
 /** AdamW (decoupled weight decay, default 1e-2), as PyTorch 1.13's `_single_tensor_adamw`. */
 export class AdamW extends AdamBase {
   protected readonly decoupled = true;
-  constructor(params: Params, opts: Omit<AdamOptions, "differentiable" | "fused"> = {}) {
+  constructor(params: Params, opts: Omit<AdamOptions, "differentiable"> = {}) {
     super(params, {
       lr: opts.lr ?? 1e-3, betas: opts.betas ?? [0.9, 0.999], eps: opts.eps ?? 1e-8, weightDecay: opts.weightDecay ?? 1e-2,
       amsgrad: opts.amsgrad ?? false, foreach: opts.foreach ?? null, maximize: opts.maximize ?? false,
       capturable: opts.capturable ?? false,
+      ...(opts.fused ? { fused: true } : {}),  // PyTorch 1.13's AdamW has no 'fused' option in its state dict
     });
   }
 }

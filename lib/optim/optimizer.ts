@@ -84,9 +84,9 @@ export abstract class Optimizer {
   /** Validates a group's options (subclasses throw like PyTorch's constructors). */
   protected checkGroup(_g: ParamGroup): void {}
 
-  /** Sets the gradients of all optimized parameters to zero, or to null with { setToNone: true }. */
+  /** Sets the gradients of all optimized parameters to zero, or to null with { setToNone: true } (the default, as in PyTorch 2). */
   zeroGrad(opts?: { setToNone?: boolean }): void {
-    for (const g of this.paramGroups) native.OptimZeroGrad(g.params.map((p) => p._id), !!opts?.setToNone);
+    for (const g of this.paramGroups) native.OptimZeroGrad(g.params.map((p) => p._id), opts?.setToNone ?? true);
   }
 
   /** Performs one optimization step. A closure (re-evaluating the loss) runs with grad enabled; its result is returned. */

@@ -3,6 +3,7 @@ import { native } from "../native";
 import { Tensor } from "../tensor";
 import { keep } from "../memory";
 import { Optimizer, Params, ParamGroup, required } from "./optimizer";
+import { foreachSgdStep } from "./fused";
 
 export interface SGDOptions {
   lr: number; momentum?: number; dampening?: number; weightDecay?: number; nesterov?: boolean;
@@ -28,6 +29,7 @@ export class SGD extends Optimizer {
   }
 
   protected updateGroup(g: ParamGroup, ps: Tensor[]): void {
+    if (g.foreach) { foreachSgdStep((p) => this.stateOf(p), g, ps); return; }  // PyTorch's _multi_tensor_sgd
     const bufs = ps.map((p) => this.stateOf(p).momentum_buffer ?? null);
     const made: (Tensor | null)[] = native.OptimSGD(ps.map((p) => p._id), bufs.map((b) => (b ? b._id : null)),
       g.lr, g.momentum, g.dampening, g.weightDecay, !!g.nesterov, !!g.maximize);

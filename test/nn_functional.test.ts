@@ -1,0 +1,123 @@
+// nn.functional against the layers (which the fixtures check against PyTorch): same values, same gradients.
+import { expect } from "chai";
+import * as torch from "../lib";
+import { nn, Tensor } from "../lib";
+
+const F = nn.functional;
+
+function same(a: Tensor, b: Tensor, where: string): void {
+  expect(a.shape, where).to.deep.equal(b.shape);
+  expect(a.allclose(b, { rtol: 1e-6, atol: 1e-6 }), where).to.equal(true);
+}
+/** Checks f(x) == layer.forward(x) and their input gradients. */
+function check(layer: nn.Module, f: (x: Tensor) => Tensor, shape: number[], where: string, seed = 0): void {
+  torch.tidy(() => {
+    const x = torch.randn(shape);
+    const xa = x.clone().requiresGrad_(true), xb = x.clone().requiresGrad_(true);
+    torch.manualSeed(seed);
+    const a = layer.forward(xa);
+    torch.manualSeed(seed);
+    const b = f(xb);
+    same(a, b, where);
+    const g = torch.randnLike(a);
+    a.backward(g); b.backward(g);
+    same(xa.grad!, xb.grad!, `${where} grad`);
+  });
+}
+
+describe("nn.functional equals the layers", () => {
+  it("linear, convolutions and padding", () => {
+    const l = new nn.Linear(4, 3);
+    check(l, (x) => F.linear(x, l.weight, l.bias), [2, 4], "linear");
+    const c = new nn.Conv2d(3, 4, 3, { stride: 2, padding: [1, 0], dilation: [1, 2] });
+    check(c, (x) => F.conv2d(x, c.weight, c.bias, { stride: 2, padding: [1, 0], dilation: [1, 2] }), [2, 3, 9, 9], "conv2d");
+    const s = new nn.Conv2d(3, 4, 4, { padding: "same" });
+    check(s, (x) => F.conv2d(x, s.weight, s.bias, { padding: "same" }), [1, 3, 6, 6], "conv2d same");
+    const r = new nn.Conv2d(3, 4, 3, { padding: 1, paddingMode: "reflect" });
+    check(r, (x) => { const p = F.pad(x, [1, 1, 1, 1], "reflect"); return F.conv2d(p, r.weight, r.bias); }, [1, 3, 5, 5], "reflect pad + conv");
+    const c1 = new nn.Conv1d(2, 3, 3, { groups: 1, padding: "valid" });
+    check(c1, (x) => F.conv1d(x, c1.weight, c1.bias, { padding: "valid" }), [2, 2, 7], "conv1d");
+    const t = new nn.ConvTranspose2d(3, 2, 3, { stride: 2, padding: 1, outputPadding: 1 });
+    check(t, (x) => F.convTranspose2d(x, t.weight, t.bias, { stride: 2, padding: 1, outputPadding: 1 }), [1, 3, 4, 4], "convTranspose2d");
+    torch.tidy(() => {
+      const x = torch.randn([1, 3, 4, 4]);
+      expect(t.forward(x, [8, 8]).shape).to.deep.equal([1, 2, 8, 8]);
+      expect(t.forward(x, [1, 2, 7, 7]).shape).to.deep.equal([1, 2, 7, 7]);
+      expect(() => t.forward(x, [12, 12])).to.throw(/valid sizes range/);
+      expect(F.pad(x, [1, 2], { value: 5 }).shape).to.deep.equal([1, 3, 4, 7]);
+    });
+  });
+
+  it("normalization", () => {
+    const bn = new nn.BatchNorm2d(3).eval();
+    torch.noGrad(() => { bn.runningMean!.normal_(); bn.runningVar!.uniform_(0.5, 1.5); bn.weight!.normal_(); });
+    check(bn, (x) => F.batchNorm(x, bn.runningMean, bn.runningVar, { weight: bn.weight, bias: bn.bias }), [2, 3, 4, 4], "batchNorm eval");
+    const bt = new nn.BatchNorm2d(3, { trackRunningStats: false });
+    check(bt, (x) => F.batchNorm(x, null, null, { weight: bt.weight, bias: bt.bias, training: true }), [2, 3, 4, 4], "batchNorm train");
+    const ln = new nn.LayerNorm([3, 4]);
+    check(ln, (x) => F.layerNorm(x, [3, 4], { weight: ln.weight, bias: ln.bias }), [2, 3, 4], "layerNorm");
+    const gn = new nn.GroupNorm(2, 4);
+    check(gn, (x) => F.groupNorm(x, 2, { weight: gn.weight, bias: gn.bias }), [2, 4, 3], "groupNorm");
+    torch.tidy(() => {
+      const x = torch.randn([3, 5]);
+      const n = F.normalize(x);
+      expect(n.norm(2, 1).toArray().every((v: number) => Math.abs(v - 1) < 1e-5)).to.equal(true);
+    });
+  });
+
+  it("dropout uses the same random numbers as the layers", () => {
+    check(new nn.Dropout(0.4), (x) => F.dropout(x, 0.4), [4, 6], "dropout", 5);
+    check(new nn.Dropout2d(0.5), (x) => F.dropout2d(x, { p: 0.5 }), [2, 6, 3, 3], "dropout2d", 6);
+    check(new nn.Dropout1d(0.5), (x) => F.dropout1d(x, 0.5), [6, 5], "dropout1d unbatched", 7);
+    check(new nn.Dropout(0.4).eval(), (x) => F.dropout(x, 0.4, false), [4, 6], "dropout eval");
+  });
+
+  it("activations", () => {
+    check(new nn.ReLU(), (x) => F.relu(x), [3, 4], "relu");
+    check(new nn.LeakyReLU(0.1), (x) => F.leakyRelu(x, 0.1), [3, 4], "leakyRelu");
+    check(new nn.GELU("tanh"), (x) => F.gelu(x, "tanh"), [3, 4], "gelu tanh");
+    check(new nn.SiLU(), (x) => F.silu(x), [3, 4], "silu");
+    check(new nn.Sigmoid(), (x) => F.sigmoid(x), [3, 4], "sigmoid");
+    check(new nn.Tanh(), (x) => F.tanh(x), [3, 4], "tanh");
+    check(new nn.Softmax(1), (x) => F.softmax(x, 1), [3, 4], "softmax");
+    check(new nn.LogSoftmax(0), (x) => F.logSoftmax(x, 0), [3, 4], "logSoftmax");
+    check(new nn.ELU(0.7), (x) => F.elu(x, 0.7), [3, 4], "elu");
+    check(new nn.ReLU6(), (x) => F.relu6(x), [3, 4], "relu6");
+    check(new nn.Softplus({ beta: 2 }), (x) => F.softplus(x, { beta: 2 }), [3, 4], "softplus");
+    check(new nn.Mish(), (x) => F.mish(x), [3, 4], "mish");
+    const p = new nn.PReLU();
+    check(p, (x) => F.prelu(x, p.weight), [3, 4], "prelu");
+    // in-place forms modify and return their input
+    torch.tidy(() => {
+      const x = torch.randn([5]);
+      expect(new nn.ReLU({ inplace: true }).forward(x)).to.equal(x);
+      expect((x.toArray() as number[]).every((v) => v >= 0)).to.equal(true);
+    });
+  });
+
+  it("pooling", () => {
+    check(new nn.MaxPool2d(3, { stride: 2, padding: 1, ceilMode: true }), (x) => F.maxPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true }), [1, 2, 7, 7], "maxPool2d");
+    check(new nn.AvgPool2d(2, { countIncludePad: false, padding: 1 }), (x) => F.avgPool2d(x, 2, { countIncludePad: false, padding: 1 }), [1, 2, 5, 5], "avgPool2d");
+    check(new nn.AdaptiveAvgPool2d([null, 2]), (x) => F.adaptiveAvgPool2d(x, [null, 2]), [1, 2, 5, 6], "adaptiveAvgPool2d");
+    check(new nn.AdaptiveMaxPool2d(2), (x) => F.adaptiveMaxPool2d(x, 2), [1, 2, 5, 6], "adaptiveMaxPool2d");
+    check(new nn.MaxPool1d(2), (x) => F.maxPool1d(x, 2), [1, 2, 7], "maxPool1d");
+    torch.tidy(() => {
+      const [v, i] = new nn.MaxPool2d(2, { returnIndices: true }).forward(torch.randn([1, 1, 4, 4]));
+      expect(v.shape).to.deep.equal([1, 1, 2, 2]);
+      expect(i.dtype).to.equal(torch.int64);
+    });
+  });
+
+  it("embedding", () => {
+    torch.tidy(() => {
+      const e = new nn.Embedding(6, 3, { paddingIdx: -1 });
+      expect(e.paddingIdx).to.equal(5);
+      expect(e.weight.select(0, 5).eq(0).all().item()).to.equal(true);
+      const idx = torch.tensor([[0, 5, 2]]);
+      same(e.forward(idx), F.embedding(idx, e.weight, { paddingIdx: 5 }), "embedding");
+      const pre = nn.Embedding.fromPretrained(torch.ones([4, 2]));
+      expect(pre.weight.requiresGrad).to.equal(false);
+      expect(pre.forward(torch.tensor([1, 3])).toArray()).to.deep.equal([[1, 1], [1, 1]]);
+    });
+  });
+});
