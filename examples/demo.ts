@@ -21,7 +21,7 @@ import { loadDataset, DatasetName } from "./datasets";
 const HELP = `Usage: npm run demo -- [options]
   --dataset mnist|fashion-mnist|cifar10   (default mnist)
   --data-dir DIR        folder with the dataset files (cifar10: the .bin files of CIFAR-10's binary version)
-  --epochs N            (default 4)
+  --epochs N            (default 3)
   --batch-size N        (default 64)
   --lr X                Adam learning rate (default 0.001)
   --device cpu|cuda     (default cpu)
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   if (!["mnist", "fashion-mnist", "cifar10"].includes(dataset)) throw new Error(`unknown dataset '${dataset}'\n${HELP}`);
   const device = a.device!;
   if (device.startsWith("cuda") && !cuda.isAvailable()) throw new Error("--device cuda: this build of torchts has no CUDA device");
-  const epochs = Number(a.epochs ?? (a.tiny ? 1 : 4));
+  const epochs = Number(a.epochs ?? (a.tiny ? 1 : 3));
   const batchSize = Number(a["batch-size"]);
   torch.setNumThreads(Number(a.threads));
   torch.manualSeed(Number(a.seed));
