@@ -52,6 +52,21 @@ function collect(v: any, out: Set<Owned>, seen: Set<any>): void {
   if (proto === Object.prototype || proto === null) for (const k of Object.keys(v)) collect(v[k], out, seen);
 }
 
+/** Runs fn in a new scope and returns its result with the tensors created inside; on a throw they are freed. */
+function runInScope<T>(fn: () => T): [T, Owned[]] {
+  const scope: Owned[] = [];
+  scopes.push(scope);
+  try {
+    return [fn(), scope];
+  } catch (e) {
+    scopes.pop();
+    for (const t of scope) t.dispose();
+    throw e;
+  } finally {
+    if (scopes[scopes.length - 1] === scope) scopes.pop();
+  }
+}
+
 /**
  * Runs fn and frees every tensor created inside it except those it returns (searched through arrays,
  * Maps and plain objects). Returned tensors move to the enclosing scope. Async functions are not allowed:
@@ -62,17 +77,7 @@ export function tidy<T>(name: string, fn: () => T): T;
 export function tidy<T>(a: any, b?: any): T {
   const fn: () => T = typeof a === "function" ? a : b;
   if (typeof fn !== "function") throw new TypeError("torch.tidy(): argument 'fn' must be a function");
-  const scope: Owned[] = [];
-  scopes.push(scope);
-  let result: T;
-  try {
-    result = fn();
-  } catch (e) {
-    scopes.pop();
-    for (const t of scope) t.dispose();
-    throw e;
-  }
-  scopes.pop();
+  const [result, scope] = runInScope(fn);
   const parent = scopes.length ? scopes[scopes.length - 1] : null;
   const r: any = result;
   if (r !== null && typeof r === "object" && typeof r.then === "function") {
@@ -122,17 +127,7 @@ export function memory(): MemoryInfo {
  * only what it made.
  */
 export function _created<T>(fn: () => T): [T, Set<Owned>] {
-  const scope: Owned[] = [];
-  scopes.push(scope);
-  let result: T;
-  try {
-    result = fn();
-  } catch (e) {
-    scopes.pop();
-    for (const t of scope) t.dispose();
-    throw e;
-  }
-  scopes.pop();
+  const [result, scope] = runInScope(fn);
   if (scopes.length) scopes[scopes.length - 1].push(...scope);
   else for (const t of scope) adopt(t);
   return [result, new Set(scope)];
