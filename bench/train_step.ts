@@ -4,6 +4,7 @@
 // bench/train_step.py runs the same model and loop in PyTorch; the two sides take turns step by step (alternating
 // which goes first) at batch 64 and 8 with 1 and 2 intra-op threads, so both see the same machine load. The machines
 // here are shared and noisy: each figure is the median over all rounds. Ratio = torchts img/s / PyTorch img/s.
+import "../examples/_env"; // OMP_WAIT_POLICY=PASSIVE unless set, before libtorch loads; the Python side inherits it
 import { spawn } from "child_process";
 import * as os from "os";
 import * as fs from "fs";
@@ -112,7 +113,8 @@ async function main(): Promise<void> {
   const header = [
     `- date: ${new Date().toISOString().slice(0, 10)}`,
     `- machine: ${os.cpus()[0]?.model ?? "?"}, ${os.cpus().length} cores, ${os.type()} ${os.release()}; load average ${load0.toFixed(1)} at start, ${os.loadavg()[0].toFixed(1)} at end`,
-    `- torchts on libtorch ${torch.buildInfo.libtorchVersion}, Node ${process.version}; PyTorch ${pyInfo.torch}, Python ${pyInfo.python}`,
+    `- torchts on libtorch ${torch.buildInfo.libtorchVersion}, Node ${process.version}; PyTorch ${pyInfo.torch}, Python ${pyInfo.python}; ` +
+      `OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY} for both`,
     `- torchts kernels: nn.Linear ${native.NnLinearBackend()}, MaxPool2d(2) one pass ${native.NnFastMaxPool() ? "on" : "off"}, ` +
       `Adam fused pass ${native.OptimFusedAdam() ? "on" : "off"} (each bit for bit libtorch's own result, checked by a probe at first use)`,
     `- one step: zeroGrad, forward (train mode), CrossEntropyLoss, backward, Adam step (torchts inside tidy); ` +

@@ -6,6 +6,7 @@
 //
 // --root holds CIFAR-10's binary version (https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz):
 // data_batch_1.bin .. data_batch_5.bin and test_batch.bin, each record 1 label byte + 3072 pixel bytes (CHW).
+import "./_env"; // before libtorch loads: OpenMP threads sleep when idle (see _env.ts)
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
