@@ -35,8 +35,8 @@ native plan). Three torchts kernels compute exactly what libtorch computes, fast
 - Adam: one fused pass per parameter instead of eight ops and two temporaries, with the same FMAs and roundings.
 - MaxPool2d(2) in training: one pass instead of ATen's generic window loop; same values, indices and gradient.
 The 5-step training test (test/train_step.test.ts) gets Python's losses to the last bit with all three on.
-With 2 threads on this shared 2-core machine the OpenMP threads wait for cores that other jobs hold, so those
-rows swing by several times between runs; the 1-thread rows are the reliable ones.`;
+Both sides run with OMP_WAIT_POLICY=PASSIVE (examples/_env.ts, unless set): with libgomp's default spinning, the
+2-thread rows on this shared 2-core machine swung by several times between runs (medians 9-60 img/s).`;
 
 function median(xs: number[]): number {
   const s = xs.slice().sort((a, b) => a - b);
