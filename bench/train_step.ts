@@ -4,6 +4,7 @@
 // bench/train_step.py runs the same model and loop in PyTorch; the two sides take turns step by step (alternating
 // which goes first) at batch 64 and 8 with 1 and 2 intra-op threads, so both see the same machine load. The machines
 // here are shared and noisy: each figure is the median over all rounds. Ratio = torchts img/s / PyTorch img/s.
+import "../examples/_env"; // OMP_WAIT_POLICY=PASSIVE unless set, before libtorch loads; the Python side inherits it
 import { spawn } from "child_process";
 import * as os from "os";
 import * as fs from "fs";
@@ -34,8 +35,8 @@ native plan). Three torchts kernels compute exactly what libtorch computes, fast
 - Adam: one fused pass per parameter instead of eight ops and two temporaries, with the same FMAs and roundings.
 - MaxPool2d(2) in training: one pass instead of ATen's generic window loop; same values, indices and gradient.
 The 5-step training test (test/train_step.test.ts) gets Python's losses to the last bit with all three on.
-With 2 threads on this shared 2-core machine the OpenMP threads wait for cores that other jobs hold, so those
-rows swing by several times between runs; the 1-thread rows are the reliable ones.`;
+Both sides run with OMP_WAIT_POLICY=PASSIVE (examples/_env.ts, unless set): with libgomp's default spinning, the
+2-thread rows on this shared 2-core machine swung by several times between runs (medians 9-60 img/s).`;
 
 function median(xs: number[]): number {
   const s = xs.slice().sort((a, b) => a - b);
@@ -112,7 +113,8 @@ async function main(): Promise<void> {
   const header = [
     `- date: ${new Date().toISOString().slice(0, 10)}`,
     `- machine: ${os.cpus()[0]?.model ?? "?"}, ${os.cpus().length} cores, ${os.type()} ${os.release()}; load average ${load0.toFixed(1)} at start, ${os.loadavg()[0].toFixed(1)} at end`,
-    `- torchts on libtorch ${torch.buildInfo.libtorchVersion}, Node ${process.version}; PyTorch ${pyInfo.torch}, Python ${pyInfo.python}`,
+    `- torchts on libtorch ${torch.buildInfo.libtorchVersion}, Node ${process.version}; PyTorch ${pyInfo.torch}, Python ${pyInfo.python}; ` +
+      `OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY} for both`,
     `- torchts kernels: nn.Linear ${native.NnLinearBackend()}, MaxPool2d(2) one pass ${native.NnFastMaxPool() ? "on" : "off"}, ` +
       `Adam fused pass ${native.OptimFusedAdam() ? "on" : "off"} (each bit for bit libtorch's own result, checked by a probe at first use)`,
     `- one step: zeroGrad, forward (train mode), CrossEntropyLoss, backward, Adam step (torchts inside tidy); ` +

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as torch from "../lib";
-import { readCifar10 } from "../examples/cifar10_pytorch";
+import { vision, data } from "../lib";
 
 const RECORD = 3073;
 
@@ -36,19 +36,18 @@ describe("examples/cifar10_pytorch.ts", function () {
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it("reads the binary records: label byte, then 3x32x32 pixels; --limit spans files", () => {
-    const { images, labels } = readCifar10(dir, true, 50);
-    expect(images.shape).to.deep.equal([50, 3, 32, 32]);
-    expect(images.dtype).to.equal(torch.uint8);
-    expect(labels.dtype).to.equal(torch.int64);
+  it("the folder is a CIFAR-10 binary folder: vision.datasets.CIFAR10 reads its records (label byte, 3x32x32 pixels)", () => {
+    const ds = new vision.datasets.CIFAR10({ root: dir, train: true });
+    expect(ds.length).to.equal(200);
+    const sub = new data.Subset(ds, [...Array(50).keys()]);  // --limit 50 spans data_batch_1 and data_batch_2
     const want = [...Array(50).keys()].map((r) => (r < 40 ? r % 10 : (r - 40 + 1) % 10));
-    expect(labels.toArray()).to.deep.equal(want);
-    // record 45 is the 6th record of data_batch_2.bin
-    const px = images.select(0, 45).flatten().data() as Uint8Array;
-    expect(Buffer.from(px).equals(bufs[1].subarray(5 * RECORD + 1, 6 * RECORD))).to.equal(true);
-    expect(readCifar10(dir, false).labels.shape).to.deep.equal([30]);
-    torch.dispose([images, labels]);
-    expect(() => readCifar10(path.join(dir, "missing"), true)).to.throw(/data_batch_1\.bin not found/);
+    expect([...Array(50).keys()].map((i) => sub.getItem(i)[1])).to.deep.equal(want);
+    // record 45 is the 6th record of data_batch_2.bin; the dataset keeps torchvision's HWC layout
+    const img = sub.getItem(45)[0];
+    const chw = torch.tidy(() => (img as torch.Tensor).permute(2, 0, 1).contiguous().flatten().data()) as Uint8Array;
+    expect(Buffer.from(chw).equals(bufs[1].subarray(5 * RECORD + 1, 6 * RECORD))).to.equal(true);
+    expect(new vision.datasets.CIFAR10({ root: dir, train: false }).length).to.equal(30);
+    expect(() => new vision.datasets.CIFAR10({ root: path.join(dir, "missing") })).to.throw(/data_batch_1\.bin/);
   });
 
   it("trains, validates, stops or finishes, and evaluates on the test file", () => {
