@@ -8,22 +8,13 @@ import time
 
 import torch
 import torch.nn as nn
+import os as _os, sys as _sys
+_sys.path.insert(0, _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "../scripts"))
+from cifar10_cnn import Cifar10CNN as CIFAR10CNN  # noqa: E402
 
 
-def block(i, o, p):
-    return [nn.Conv2d(i, o, 3, padding=1), nn.BatchNorm2d(o), nn.ReLU(), nn.Conv2d(o, o, 3, padding=1), nn.BatchNorm2d(o),
-            nn.ReLU(), nn.MaxPool2d(2), nn.Dropout(p)]
 
 
-class CIFAR10CNN(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.features = nn.Sequential(*block(3, 32, 0.2), *block(32, 64, 0.3), *block(64, 128, 0.4))
-        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(128 * 4 * 4, 256), nn.BatchNorm1d(256), nn.ReLU(),
-                                        nn.Dropout(0.5), nn.Linear(256, 10))
-
-    def forward(self, x):
-        return self.classifier(self.features(x))
 
 
 torch.manual_seed(0)
