@@ -8,24 +8,9 @@
 // and keeps the op sequence where they differ (or without AVX2/FMA). TORCHTS_FUSED_ADAM=0 turns it off.
 #include "fused.h"
 #include "common.h"
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#define TTS_X86 1
-#endif
-
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+#include "simd.h"
 
 namespace tts {
-
-#ifdef TTS_X86
-#define TTS_CPU_HAS(feature) __builtin_cpu_supports(feature)
-#else
-#define TTS_CPU_HAS(feature) false
-#endif
 
 struct Consts {
   float b1, omb1, b2, omb2, bc2s, eps, negStep, wd, decay;

@@ -11,25 +11,9 @@
 #include "common.h"
 #include <torch/csrc/jit/frontend/tracer.h>
 #include <torch/csrc/autograd/functions/utils.h>
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#define TTS_X86 1
-#endif
-
-// The sums must keep each product rounded: no fused multiply-add.
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+#include "simd.h"
 
 namespace tts {
-
-#ifdef TTS_X86
-#define TTS_CPU_HAS(feature) __builtin_cpu_supports(feature)
-#else
-#define TTS_CPU_HAS(feature) false
-#endif
 
 // out[i][j] = sum over l = 0..L-1, in order, from +0, of a(i, l) * b[l][j] (float32, each product rounded).
 // a(i, l) = a[i * asi + l * asl]; b is row-major with leading dimension ldb; out has leading dimension ldo.
