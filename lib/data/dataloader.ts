@@ -267,29 +267,25 @@ class WorkerEngine implements Engine {
       }
     }
   }
+  /** One round of waiting on a worker: null when `done`, else the signal value to sleep on. */
+  private pollWorker(s: WorkerSlot, done: () => boolean, t0: number, timeoutS: number): number | null {
+    this.drain(s);
+    if (done()) return null;
+    const c = Atomics.load(s.sig, 0);
+    this.drain(s);
+    if (done()) return null;
+    if (Atomics.load(s.sig, 1)) { this.drain(s); if (done()) return null; throw new Error("DataLoader worker thread exited unexpectedly"); }
+    if (timeoutS > 0 && Date.now() - t0 > timeoutS * 1000) throw new Error(`DataLoader timed out after ${timeoutS} seconds`);
+    return c;
+  }
   private waitFor(s: WorkerSlot, done: () => boolean, timeoutS: number): void {
     const t0 = Date.now();
-    for (;;) {
-      this.drain(s);
-      if (done()) return;
-      const c = Atomics.load(s.sig, 0);
-      this.drain(s);
-      if (done()) return;
-      if (Atomics.load(s.sig, 1)) { this.drain(s); if (done()) return; throw new Error("DataLoader worker thread exited unexpectedly"); }
-      if (timeoutS > 0 && Date.now() - t0 > timeoutS * 1000) throw new Error(`DataLoader timed out after ${timeoutS} seconds`);
+    for (let c = this.pollWorker(s, done, t0, timeoutS); c !== null; c = this.pollWorker(s, done, t0, timeoutS))
       Atomics.wait(s.sig, 0, c, 200);
-    }
   }
   private async waitForAsync(s: WorkerSlot, done: () => boolean, timeoutS: number): Promise<void> {
     const t0 = Date.now();
-    for (;;) {
-      this.drain(s);
-      if (done()) return;
-      const c = Atomics.load(s.sig, 0);
-      this.drain(s);
-      if (done()) return;
-      if (Atomics.load(s.sig, 1)) { this.drain(s); if (done()) return; throw new Error("DataLoader worker thread exited unexpectedly"); }
-      if (timeoutS > 0 && Date.now() - t0 > timeoutS * 1000) throw new Error(`DataLoader timed out after ${timeoutS} seconds`);
+    for (let c = this.pollWorker(s, done, t0, timeoutS); c !== null; c = this.pollWorker(s, done, t0, timeoutS)) {
       const r: any = (Atomics as any).waitAsync(s.sig, 0, c, 200);
       if (r.async) await r.value;
     }
