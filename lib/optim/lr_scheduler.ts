@@ -143,8 +143,8 @@ function lambdas(opt: Optimizer, f: LrLambda | LrLambda[]): LrLambda[] {
   return [...f];
 }
 
-/** lr = base_lr * lrLambda(epoch), one function or one per group. */
-export class LambdaLR extends LRScheduler {
+/** Schedulers driven by user functions (one, or one per group); functions are not saved (Python stores None). */
+abstract class LambdaScheduler extends LRScheduler {
   lrLambdas: LrLambda[];
   protected readonly stateKeys = [...BASE_KEYS, "lr_lambdas"];
   constructor(optimizer: Optimizer, lrLambda: LrLambda | LrLambda[], opts: SchedulerOptions = {}) {
@@ -152,27 +152,21 @@ export class LambdaLR extends LRScheduler {
     this.lrLambdas = lambdas(optimizer, lrLambda);
     this.setup(opts.lastEpoch, opts.verbose);
   }
-  getLr(): number[] { return this.baseLrs.map((b, i) => b * this.lrLambdas[i](this.lastEpoch)); }
-  // Plain functions have no state to save (Python stores None for them).
   protected exportValue(k: string, v: any): any { return k === "lr_lambdas" ? this.lrLambdas.map(() => null) : copy(v); }
   loadStateDict(sd: Record<string, any>): void { const { lr_lambdas: _l, ...rest } = sd; super.loadStateDict(rest); }
 }
 
+/** lr = base_lr * lrLambda(epoch), one function or one per group. */
+export class LambdaLR extends LambdaScheduler {
+  getLr(): number[] { return this.baseLrs.map((b, i) => b * this.lrLambdas[i](this.lastEpoch)); }
+}
+
 /** lr *= lrLambda(epoch) at every step after the first. */
-export class MultiplicativeLR extends LRScheduler {
-  lrLambdas: LrLambda[];
-  protected readonly stateKeys = [...BASE_KEYS, "lr_lambdas"];
-  constructor(optimizer: Optimizer, lrLambda: LrLambda | LrLambda[], opts: SchedulerOptions = {}) {
-    super(optimizer);
-    this.lrLambdas = lambdas(optimizer, lrLambda);
-    this.setup(opts.lastEpoch, opts.verbose);
-  }
+export class MultiplicativeLR extends LambdaScheduler {
   getLr(): number[] {
     if (this.lastEpoch > 0) return this.groups.map((g, i) => g.lr * this.lrLambdas[i](this.lastEpoch));
     return this.groups.map((g) => g.lr);
   }
-  protected exportValue(k: string, v: any): any { return k === "lr_lambdas" ? this.lrLambdas.map(() => null) : copy(v); }
-  loadStateDict(sd: Record<string, any>): void { const { lr_lambdas: _l, ...rest } = sd; super.loadStateDict(rest); }
 }
 
 /** Decays lr by gamma every stepSize epochs. */
