@@ -36,3 +36,4 @@ export * as jit from "./jit";
 export * as optim from "./optim";
 export * as train from "./train";
 export * as nn from "./nn";
+export * as distributed from "./distributed";

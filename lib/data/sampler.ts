@@ -142,9 +142,12 @@ export class DistributedSampler extends Sampler<number> {
   constructor(readonly dataset: { length: number },
               opts: { numReplicas?: number; worldSize?: number; rank?: number; shuffle?: boolean; seed?: number; dropLast?: boolean } = {}) {
     super();
+    // Defaults: the default process group's, else $WORLD_SIZE and $RANK, else a single replica.
     const env = process.env;
-    this.numReplicas = opts.numReplicas ?? opts.worldSize ?? (env.WORLD_SIZE ? Number(env.WORLD_SIZE) : 1);
-    this.rank = opts.rank ?? (env.RANK ? Number(env.RANK) : 0);
+    const dist = require("../distributed");
+    const pg = dist.isInitialized() ? { world: dist.getWorldSize(), rank: dist.getRank() } : null;
+    this.numReplicas = opts.numReplicas ?? opts.worldSize ?? pg?.world ?? (env.WORLD_SIZE ? Number(env.WORLD_SIZE) : 1);
+    this.rank = opts.rank ?? pg?.rank ?? (env.RANK ? Number(env.RANK) : 0);
     if (!Number.isInteger(this.numReplicas) || this.numReplicas < 1) throw new RangeError(`Invalid world size ${this.numReplicas}`);
     if (!Number.isInteger(this.rank) || this.rank < 0 || this.rank >= this.numReplicas)
       throw new RangeError(`Invalid rank ${this.rank}, rank should be in the interval [0, ${this.numReplicas - 1}]`);

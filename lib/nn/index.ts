@@ -17,3 +17,6 @@ export type { LayerSummary, SummaryOptions } from "./summary";
 export * as functional from "./functional";
 export * as init from "./init";
 export * as utils from "./utils";
+export * as parallel from "./parallel";
+export { DataParallel } from "./parallel";
+export type { DataParallelOptions } from "./parallel";

@@ -1,0 +1,186 @@
+// torch.distributed (gloo), DistributedDataParallel against Python's DDP, DataParallel, DistributedSampler.
+// Multi-process cases run test/helpers/dist_worker.ts once per rank.
+import { expect } from "chai";
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import * as torch from "../lib";
+import { distributed as dist, nn, data } from "../lib";
+import { loadFixture } from "./helpers";
+
+const WORKER = path.join(__dirname, "helpers", "dist_worker.ts");
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
+  });
+}
+
+/** Runs every rank of MODE; resolves with their results in rank order. */
+async function runRanks(mode: string, world: number, init: string, env: NodeJS.ProcessEnv = {}): Promise<any[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "torchts-dist-"));
+  try {
+    const runs = Array.from({ length: world }, (_, rank) => new Promise<any>((resolve, reject) => {
+      const out = path.join(dir, `rank${rank}.json`);
+      const p = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", WORKER, mode, String(rank), String(world), init, out],
+        { cwd: path.join(__dirname, ".."), env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+      let err = "";
+      p.stderr.on("data", (d) => { err += d; });
+      p.stdout.on("data", (d) => { err += d; });
+      p.on("exit", (code) => {
+        if (code !== 0) return reject(new Error(`rank ${rank} exited with ${code}:\n${err.slice(-3000)}`));
+        resolve(JSON.parse(fs.readFileSync(out, "utf8")));
+      });
+    }));
+    return await Promise.all(runs);
+  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+}
+
+describe("distributed", function () {
+  this.timeout(180_000);
+  before(function () { if (!dist.isGlooAvailable()) this.skip(); });
+
+  it("reports availability and refuses collectives before initProcessGroup", () => {
+    expect(dist.isAvailable()).to.equal(true);
+    expect(dist.isInitialized()).to.equal(false);
+    expect(() => dist.allReduce(torch.ones([2]))).to.throw(/process group has not been initialized/);
+    expect(() => dist.getRank()).to.throw(/initProcessGroup/);
+    expect(() => dist.initProcessGroup({ backend: "gloo", initMethod: "env://", rank: 0, worldSize: 1 })).to.throw(/MASTER_ADDR/);
+    expect(() => dist.initProcessGroup({ backend: "mpi", initMethod: "file:///tmp/x", rank: 0, worldSize: 1 })).to.throw(/Invalid backend/);
+    expect(() => dist.initProcessGroup({ backend: "gloo", initMethod: "udp://x", rank: 0, worldSize: 1 })).to.throw(/unsupported initMethod/);
+    expect(() => dist.initProcessGroup({ backend: "gloo", initMethod: "file:///tmp/x", rank: 3, worldSize: 2 })).to.throw(/invalid rank/);
+    expect(() => new nn.parallel.DistributedDataParallel(new nn.Linear(2, 2))).to.throw(/initProcessGroup/);
+  });
+
+  it("a world of one: init, collectives, destroy, init again", () => {
+    const store = path.join(os.tmpdir(), `torchts-pg-${process.pid}-${Date.now()}`);
+    dist.initProcessGroup({ backend: "gloo", initMethod: `file://${store}`, rank: 0, worldSize: 1 });
+    try {
+      expect(() => dist.initProcessGroup({ backend: "gloo", initMethod: `file://${store}x`, rank: 0, worldSize: 1 })).to.throw(/twice/);
+      const t = torch.tensor([1.5, 2.5]);
+      dist.allReduce(t);
+      expect(t.toArray()).to.deep.equal([1.5, 2.5]);
+      expect(dist.allGatherObject({ a: 1 })).to.deep.equal([{ a: 1 }]);
+      expect([...new data.DistributedSampler({ length: 5 }, { shuffle: false })]).to.deep.equal([0, 1, 2, 3, 4]);
+      // allGather with the wrong dtype: libtorch's message, nothing lost
+      expect(() => dist.allGather([torch.zeros([2])], torch.tensor([1, 2]))).to.throw(/invalid tensor type/);
+      dist.barrier();
+    } finally { dist.destroyProcessGroup(); fs.rmSync(store, { force: true }); }
+    expect(dist.isInitialized()).to.equal(false);
+  });
+
+  it("collectives across 3 processes (tcp:// and env://)", async () => {
+    const port = await freePort();
+    const r = await runRanks("collectives", 3, "env://", { MASTER_ADDR: "127.0.0.1", MASTER_PORT: String(port) });
+    for (const x of r) {
+      expect(x.sum).to.deep.equal([6, 60]);
+      expect(x.max).to.deep.equal([2, 0]);
+      expect(x.broadcast).to.deep.equal([2, 2, 2]);
+      expect(x.allGather).to.deep.equal([[0, 0], [1, 1], [2, 4]]);
+      expect(x.scatter).to.deep.equal([100 + x.rank, 100 + x.rank]);
+      expect(x.recv).to.equal((x.rank + 2) % 3);
+      expect(x.async).to.deep.equal({ values: [3, 3, 3, 3], completed: true });
+      expect(x.objects).to.deep.equal([{ rank: 0, tag: "" }, { rank: 1, tag: "r" }, { rank: 2, tag: "rr" }]);
+      expect(x.broadcastObjectList).to.deep.equal([{ lr: 0.1, names: ["a"] }, 7]);
+      expect(x.info).to.deep.equal({ rank: x.rank, world: 3, backend: "gloo", initialized: true });
+      // PyTorch's DistributedSampler: padded to 12, rank r takes r, r+3, ...
+      expect(x.sampler).to.deep.equal([[0, 3, 6, 9], [1, 4, 7, 0], [2, 5, 8, 1]][x.rank]);
+      expect(x.avgError).to.match(/AVG|avg|not supported|Cannot use/i);
+    }
+    expect(r[0].reduce).to.deep.equal([6, 6]);
+    expect(r[1].gather).to.deep.equal([0, 2, 4]);
+    expect(r[0].gather).to.equal(null);
+  });
+
+  it("DistributedDataParallel trains like Python's DDP, step for step (2 processes, Adam, BatchNorm, noSync)", async () => {
+    const ref = loadFixture("distributed", "ddp.json");
+    const store = path.join(os.tmpdir(), `torchts-ddp-${process.pid}-${Date.now()}`);
+    const r = await runRanks("ddp", 2, `file://${store}`);
+    fs.rmSync(store, { force: true });
+    for (let k = 0; k < 2; k++) {
+      const got = r[k], want = ref.ranks[k];
+      expect(got.indices).to.deep.equal(want.indices);
+      got.losses.forEach((l: number, i: number) => expect(l, `rank ${k} step ${i}`).to.be.closeTo(want.losses[i], 1e-6));
+      for (const [name, e] of Object.entries<any>(want.state)) {
+        const a = got.state[name];
+        expect(a, name).to.not.equal(undefined);
+        expect(a.shape).to.deep.equal(e.shape);
+        const diff = Math.max(...a.data.map((v: number, i: number) => Math.abs(v - e.data[i])));
+        expect(diff, `rank ${k} ${name}`).to.be.below(1e-5);
+      }
+      // live tensors stay flat from step to step
+      expect(new Set(got.live).size, `live tensors ${got.live}`).to.equal(1);
+    }
+    // both ranks end with the same parameters (buffers differ after the noSync forward, as in PyTorch)
+    for (const k of Object.keys(r[0].state)) if (!/running|num_batches/.test(k)) expect(r[0].state[k], k).to.deep.equal(r[1].state[k]);
+    expect(r[0].keys[0]).to.equal("module.0.weight");
+    expect(r[0].text).to.match(/^DistributedDataParallel\(\n  \(module\): Sequential\(/);
+  });
+
+  it("unused parameters: a clear error, or averaged gradients with findUnusedParameters", async () => {
+    const port = await freePort();
+    const r = await runRanks("unused", 2, `tcp://127.0.0.1:${port}`);
+    for (const x of r) {
+      expect(x.strictError).to.match(/did not receive a gradient.*findUnusedParameters/s);
+      expect(x.grads.bodyBias).to.deep.equal(x === r[0] ? r[1].grads.bodyBias : r[0].grads.bodyBias);
+      // head a: only rank 0 used it; the average is half of rank 0's gradient, on both ranks
+      expect(x.grads.aWeight[0].map((v: number, i: number) => Math.abs(v - x.refAHalf[0][i])).every((d: number) => d < 1e-6)).to.equal(true);
+      x.grads.bodyBias.forEach((v: number, i: number) => expect(v).to.be.closeTo(x.refBodyBiasHalf[i], 1e-6));
+    }
+  });
+});
+
+describe("nn.DataParallel", () => {
+  it("calls the module directly with fewer than two devices", () => {
+    const m = new nn.Linear(3, 2);
+    const dp = new nn.DataParallel(m, { deviceIds: ["cpu"] });
+    const x = torch.randn([4, 3]);
+    expect(dp.forward(x).toArray()).to.deep.equal(m.forward(x).toArray());
+    expect(Object.keys(dp.stateDict())).to.deep.equal(["module.weight", "module.bias"]);
+  });
+
+  it("splits the batch over replicas: same outputs and gradients as one device; buffers updated by replica 0 only", () => {
+    torch.manualSeed(0);
+    const make = () => new nn.Sequential(new nn.Linear(5, 8), new nn.BatchNorm1d(8), new nn.ReLU(), new nn.Linear(8, 3));
+    const ref = make();
+    const m = make();
+    m.loadStateDict(ref.stateDict());
+    const x = torch.randn([6, 5]), y = torch.randn([6, 3]);
+    // eval mode: identical to one device
+    ref.eval(); m.eval();
+    const dp = new nn.DataParallel(m, { deviceIds: ["cpu", "cpu", "cpu"] });
+    nn.functional.mseLoss(ref.forward(x), y, { reduction: "sum" }).backward();
+    const out = dp.forward(x);
+    expect(out.shape).to.deep.equal([6, 3]);
+    nn.functional.mseLoss(out, y, { reduction: "sum" }).backward();
+    ref.parameters().forEach((p, i) => {
+      const g = m.parameters()[i].grad!;
+      const d = torch.tidy(() => g.sub(p.grad!).abs().max().item());
+      expect(d).to.be.below(1e-5);
+    });
+    // train mode: BatchNorm statistics per replica; the module's running stats see replica 0's chunk only
+    torch.manualSeed(1);
+    const m2 = make();
+    const before = (m2.children()[1] as any).runningMean.clone();
+    const dp2 = new nn.DataParallel(m2, { deviceIds: ["cpu", "cpu"] });
+    dp2.forward(x);
+    const alone = make();
+    alone.loadStateDict(m2.stateDict());
+    (alone.children()[1] as any).runningMean.copy_(before);
+    alone.forward(x.narrow(0, 0, 3));
+    expect((m2.children()[1] as any).runningMean.toArray()).to.deep.equal((alone.children()[1] as any).runningMean.toArray());
+    // no replica tensors are left behind
+    const live = torch.memory().liveTensors;
+    torch.tidy(() => { dp.forward(x); });
+    expect(torch.memory().liveTensors).to.equal(live);
+  });
+
+  it("checks where the module lives", function () {
+    if (!torch.cuda.isAvailable()) this.skip();
+    expect(() => new nn.DataParallel(new nn.Linear(2, 2), { deviceIds: [0] })).to.throw(/cuda:0/);
+  });
+});
