@@ -6,13 +6,12 @@
 #include <torch/csrc/autograd/utils/lambda_post_hook.h>
 #include <mutex>
 
-#if defined(USE_C10D_GLOO) && __has_include(<gloo/algorithm.h>) && \
-    __has_include(<torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>)
+// TORCHTS_GLOO / TORCHTS_NCCL: set by CMakeLists.txt when a test program with the backend's header builds.
+#if defined(TORCHTS_GLOO)
 #define TTS_GLOO 1
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #endif
-#if defined(TORCHTS_CUDA) && defined(USE_C10D_NCCL) && __has_include(<nccl.h>) && \
-    __has_include(<torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>)
+#if defined(TORCHTS_CUDA) && defined(TORCHTS_NCCL)
 #define TTS_NCCL 1
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif

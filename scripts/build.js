@@ -1,6 +1,6 @@
 // Builds the native addon with cmake-js against the libtorch that scripts/libtorch.js finds.
 "use strict";
-const { spawnSync } = require("child_process");
+const { spawnSync, execFileSync } = require("child_process");
 const path = require("path");
 const fs = require("fs");
 const { find, HOW, configVersion } = require("./libtorch");
@@ -12,7 +12,16 @@ const args = [require.resolve("cmake-js/bin/cmake-js"), "build", "--directory", 
   "--out", process.env.TORCHTS_BUILD_DIR || path.join(root, "build"),
   `--CDCMAKE_PREFIX_PATH=${lt.prefix}`, `--CDTorch_DIR=${lt.cmakeDir}`, "--CDCMAKE_BUILD_TYPE=Release"];
 if (process.env.CMAKE_CUDA_ARCHITECTURES) args.push(`--CDCMAKE_CUDA_ARCHITECTURES=${process.env.CMAKE_CUDA_ARCHITECTURES}`);
-const r = spawnSync(process.execPath, args, { stdio: "inherit", env: { ...process.env, CMAKE_BUILD_PARALLEL_LEVEL: process.env.CMAKE_BUILD_PARALLEL_LEVEL || "2" } });
+const env = { ...process.env, CMAKE_BUILD_PARALLEL_LEVEL: process.env.CMAKE_BUILD_PARALLEL_LEVEL || "2" };
+// NCCL's header for torch.distributed's nccl backend: pip's torch brings it in the nvidia-nccl package.
+if (lt.python && !env.TORCHTS_NCCL_INCLUDE) {
+  try {
+    const inc = execFileSync(lt.python, ["-c", "import os, nvidia.nccl as n; print(os.path.join(list(n.__path__)[0], 'include'))"],
+      { stdio: ["ignore", "pipe", "ignore"], timeout: 60000 }).toString().trim();
+    if (fs.existsSync(path.join(inc, "nccl.h"))) env.TORCHTS_NCCL_INCLUDE = inc;
+  } catch { /* no nvidia-nccl: the nccl backend stays out */ }
+}
+const r = spawnSync(process.execPath, args, { stdio: "inherit", env });
 if (r.status === 0) {
   // Recorded for the load-time check (lib/native.ts) and `torchts doctor`.
   const outDir = path.join(process.env.TORCHTS_BUILD_DIR || path.join(root, "build"), "Release");

@@ -13,7 +13,7 @@ function fromPython() {
       const out = execFileSync(py, ["-c", "import torch, torch.utils; print(torch.utils.cmake_prefix_path); print(torch.__version__)"],
         { stdio: ["ignore", "pipe", "ignore"], timeout: 60000 }).toString().trim().split("\n");
       const dir = path.join(out[0], "Torch");
-      if (fs.existsSync(path.join(dir, "TorchConfig.cmake"))) return { source: `python (${py}, torch ${out[1]})`, prefix: out[0], cmakeDir: dir };
+      if (fs.existsSync(path.join(dir, "TorchConfig.cmake"))) return { source: `python (${py}, torch ${out[1]})`, prefix: out[0], cmakeDir: dir, python: py };
     } catch { /* try the next */ }
   }
   return null;

@@ -1,7 +1,7 @@
 // torch.distributed (gloo), DistributedDataParallel against Python's DDP, DataParallel, DistributedSampler.
 // Multi-process cases run test/helpers/dist_worker.ts once per rank.
 import { expect } from "chai";
-import { spawn } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
@@ -131,6 +131,40 @@ describe("distributed", function () {
       expect(x.grads.aWeight[0].map((v: number, i: number) => Math.abs(v - x.refAHalf[0][i])).every((d: number) => d < 1e-6)).to.equal(true);
       x.grads.bodyBias.forEach((v: number, i: number) => expect(v).to.be.closeTo(x.refBodyBiasHalf[i], 1e-6));
     }
+  });
+});
+
+describe("torchts run (torchrun) and examples/ddp.ts", function () {
+  this.timeout(180_000);
+  before(function () { if (!dist.isGlooAvailable()) this.skip(); });
+  const cli = (args: string[]) => spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("lib", "cli.ts"), "run", ...args],
+    { cwd: path.join(__dirname, ".."), encoding: "utf8", timeout: 170_000 });
+
+  it("trains the tutorial CNN on 2 ranks; replicas stay identical", () => {
+    const out = path.join(os.tmpdir(), `torchts-ddp-example-${process.pid}.pt`);
+    const r = cli(["--nproc-per-node", "2", path.join("examples", "ddp.ts"), "--tiny", "--out", out]);
+    expect(r.status, r.stderr + r.stdout).to.equal(0);
+    expect(r.stdout).to.match(/\[rank 0\] 2 ranks \(gloo\), 256 training images per rank/);
+    expect(r.stdout).to.match(/\[rank 0\] Epoch 1\/1: 512 img/);
+    expect(r.stdout).to.match(/replicas identical: true/);
+    const sd = torch.load(out) as Record<string, torch.Tensor>;
+    expect(Object.keys(sd)).to.include("features.0.weight");
+    fs.rmSync(out, { force: true });
+  });
+
+  it("gives every rank its environment and stops the others when one fails", () => {
+    const script = path.join(os.tmpdir(), `torchts-run-${process.pid}.js`);
+    fs.writeFileSync(script, `const e = process.env;
+console.log(JSON.stringify({ r: e.RANK, l: e.LOCAL_RANK, w: e.WORLD_SIZE, a: e.MASTER_ADDR, p: e.MASTER_PORT, arg: process.argv[2] }));
+if (e.RANK === "1") setTimeout(() => process.exit(3), 2000); else setTimeout(() => {}, 60000);`);
+    const t0 = Date.now();
+    const r = cli(["--nproc-per-node=3", "--master-port", "29877", script, "x"]);
+    fs.rmSync(script, { force: true });
+    expect(r.status).to.equal(3);
+    expect(Date.now() - t0).to.be.below(60000);
+    expect(r.stderr).to.match(/rank 1 exited with 3; stopping the others/);
+    for (const k of [0, 1, 2]) expect(r.stdout).to.include(`[rank ${k}] {"r":"${k}","l":"${k}","w":"3","a":"127.0.0.1","p":"29877","arg":"x"}`);
+    expect(cli(["--bogus", "x.js"]).status).to.equal(2);
   });
 });
 

@@ -132,6 +132,10 @@ export function send(tensor: Tensor, dst: number, opts: { tag?: number } = {}): 
 export function recv(tensor: Tensor, src: number, opts: { tag?: number } = {}): void { native.DistRecv(tensorArg(tensor, "recv"), src, opts.tag ?? 0, false); }
 export function isend(tensor: Tensor, dst: number, opts: { tag?: number } = {}): Work { return new Work(native.DistSend(tensorArg(tensor, "isend"), dst, opts.tag ?? 0, true)); }
 export function irecv(tensor: Tensor, src: number, opts: { tag?: number } = {}): Work { return new Work(native.DistRecv(tensorArg(tensor, "irecv"), src, opts.tag ?? 0, true)); }
+// torchrun: one process per rank (also `npx torchts run`).
+export { run } from "./run";
+export type { RunOptions } from "./run";
+
 /** Blocks until every rank has reached it. */
 export function barrier(opts: CollectiveOptions = {}): Work | undefined { return result(native.DistBarrier(!!opts.asyncOp)); }
 
