@@ -4,7 +4,8 @@ data and prints one JSON line {"img_s": ..., "ms_per_step": ...}.
   python3 bench/gpu_torch.py --batch 64 --steps 300 --warmup 10 --mode eager|amp_cl|graph
 modes: eager (float32), amp_cl (bfloat16 autocast + channels_last + cudnn.benchmark),
 graph (amp_cl with the whole training step captured in a CUDA graph and replayed).
-The model, optimizer and step are those of bench/gpu.ts (examples/models/cifar10_cnn.ts).
+The model, optimizer (Adam, capturable=True in graph mode) and step are those of bench/gpu.ts
+(examples/models/cifar10_cnn.ts).
 """
 import argparse, json, time
 import torch
@@ -12,10 +13,6 @@ import torch.nn as nn
 import os as _os, sys as _sys
 _sys.path.insert(0, _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "../scripts"))
 from cifar10_cnn import Cifar10CNN  # noqa: E402
-
-
-
-
 
 
 def main():
@@ -35,7 +32,8 @@ def main():
     model = Cifar10CNN().to(dev)
     if fast:
         model = model.to(memory_format=torch.channels_last)
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    # the tutorial's optimizer; capturable (step counter on the device) where the step is graphed, as in bench/gpu.ts
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, capturable=(a.mode == "graph"))
     loss_fn = nn.CrossEntropyLoss()
     nb = 16  # distinct device-resident batches, cycled
     xs = torch.randn(nb, a.batch, 3, 32, 32, device=dev)

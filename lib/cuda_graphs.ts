@@ -56,8 +56,10 @@ function sameShape(a: number[], b: number[]): boolean { return a.length === b.le
 /**
  * Builds a training step for static shapes (those of sampleX/sampleY) that is captured into a CUDA graph:
  * `warmupSteps` eager steps on a side stream, then the next step is captured and every later one replays
- * it. Where capture is impossible (no CUDA device, CPU tensors, an op that synchronises with the host,
- * such as Adam's host-side step counter), the step runs eagerly and onFallback says why. Batches of
+ * it. Where capture is impossible (no CUDA device, CPU tensors, an op that synchronises with the host), the
+ * step runs eagerly and onFallback says why. Adam/AdamW must be built with `capturable: true` (or `fused: true`)
+ * to be captured: without it the step is not even tried in a graph (PyTorch's step() would raise inside the
+ * capture; torchts's does too), and the message says to pass `capturable: true`. Batches of
  * another shape (a last partial batch) run eagerly too. Options baked into the capture (the learning rate)
  * take effect after recapture().
  *   const train = cuda.makeGraphedTrainStep(model, opt, lossFn, xb, yb);
@@ -87,6 +89,12 @@ export function makeGraphedTrainStep(model: Forward, optimizer: StepOptimizer, l
   if (opts.graph !== false) {
     if (!cuda.isAvailable()) fallback("CUDA is not available, so no CUDA graph can be captured");
     else if (!device.startsWith("cuda")) fallback(`the sample batch is on ${device}, and CUDA graphs need CUDA tensors`);
+    else {
+      // An optimizer whose step reads the device from the host (Adam without capturable) would fail the capture,
+      // or worse, bake one step's bias corrections into every replay: run eagerly and say how to fix it.
+      const why = typeof (optimizer as any)._captureProblem === "function" ? (optimizer as any)._captureProblem() : null;
+      if (why) fallback(why);
+    }
   }
   const useGraph = opts.graph !== false && fallbackReason === null;
 

@@ -98,8 +98,10 @@ static Napi::Value OptimSGD(const Napi::CallbackInfo& info) {
 }
 
 // adam(params[], expAvgs[], expAvgSqs[], maxExpAvgSqs[] (empty unless amsgrad), steps[],
-//      lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupled)
+//      lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupled[, capturable])
 // decoupled=true is AdamW (param.mul_(1 - lr*wd) instead of L2 on the gradient).
+// capturable=true: the steps live on the parameters' device and the bias corrections are tensor ops there
+// (as PyTorch's capturable branch), so nothing reads the device from the host and a CUDA graph can capture it.
 static Napi::Value OptimAdam(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto ps = TensorListArg(info, 0, "params");
@@ -110,6 +112,7 @@ static Napi::Value OptimAdam(const Napi::CallbackInfo& info) {
   double lr = NumArg(info, 5, "lr"), beta1 = NumArg(info, 6, "beta1"), beta2 = NumArg(info, 7, "beta2");
   double eps = NumArg(info, 8, "eps"), wd = NumArg(info, 9, "weightDecay");
   bool amsgrad = BoolArg(info, 10, "amsgrad"), maximize = BoolArg(info, 11, "maximize"), decoupled = BoolArg(info, 12, "decoupled");
+  bool capturable = info.Length() > 13 && !info[13].IsUndefined() && BoolArg(info, 13, "capturable");
   size_t n = ps.size();
   CheckLen(env, n, m1, "expAvgs"); CheckLen(env, n, m2, "expAvgSqs"); CheckLen(env, n, steps, "steps");
   if (amsgrad) CheckLen(env, n, mx, "maxExpAvgSqs");
@@ -119,7 +122,9 @@ static Napi::Value OptimAdam(const Napi::CallbackInfo& info) {
     if (amsgrad) CheckDefined(env, mx[k], "maxExpAvgSqs", k);
     at::Tensor param = ps[k];
     at::Tensor grad = GradOf(env, param, k);
-    if (!amsgrad && FusedAdamApplies(param, grad, m1[k], m2[k])) {  // one pass, the same bits (fused_adam.cc)
+    if (capturable && steps[k].device() != param.device())
+      throw TorchError(env, "If capturable=True, params and state_steps must be on the same device (steps[" + std::to_string(k) + "])");
+    if (!capturable && !amsgrad && FusedAdamApplies(param, grad, m1[k], m2[k])) {  // one pass, the same bits (fused_adam.cc)
       steps[k].add_(1);
       FusedAdam(param, grad, m1[k], m2[k], {lr, beta1, beta2, eps, wd, steps[k].item<double>(), maximize, decoupled});
       continue;
@@ -137,6 +142,20 @@ static Napi::Value OptimAdam(const Napi::CallbackInfo& info) {
     }
     exp_avg.mul_(beta1).add_(grad, 1 - beta1);
     exp_avg_sq.mul_(beta2).addcmul_(grad, grad.conj(), 1 - beta2);
+    if (capturable) {
+      // The bias corrections as float64 scalars on the device, from the step counter there (no .item()), applied
+      // as the host path below applies them, so both give the same numbers. (PyTorch's capturable branch works in
+      // float32, where 1 - 0.999^t loses ~1e-5 relative at small t, and folds the step size into denom, which
+      // gives NaN at lr = 0: pytorch#126514.)
+      at::Tensor st = step_t.to(at::kDouble);
+      at::Tensor step_size_neg = -lr / (1 - at::pow(beta1, st));
+      at::Tensor bias_correction2_sqrt = (1 - at::pow(beta2, st)).sqrt();
+      at::Tensor v = exp_avg_sq;
+      if (amsgrad) { v = Real(mx[k]); at::maximum_out(v, v, exp_avg_sq); }
+      at::Tensor denom = v.sqrt().div_(bias_correction2_sqrt).add_(eps);
+      param.add_(exp_avg.mul(step_size_neg).div_(denom));  // addcdiv_'s value * t1 / t2, with a tensor value
+      continue;
+    }
     double step = step_t.item<double>();
     double bias_correction1 = 1 - std::pow(beta1, step);
     double bias_correction2 = 1 - std::pow(beta2, step);

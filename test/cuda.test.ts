@@ -547,6 +547,60 @@ describe("optimizer steps on multi-tensor kernels (foreach / fused)", () => {
   });
 });
 
+describe("Adam capturable: true in CUDA graphs", () => {
+  const { optim } = torch;
+  const trainAdam = (graphed: boolean, opts: any, messages: string[] = []) => {
+    const p = makeProblem("cuda", 10);
+    const opt = new optim.Adam([p.W, p.b], { lr: 0.01, ...opts });
+    const [sx, sy] = p.batch(0);
+    const train = cuda.makeGraphedTrainStep(p.model, opt, p.lossFn, sx, sy, { graph: graphed, onFallback: (m) => messages.push(m) });
+    for (let i = 0; i < 12; i++) torch.tidy(() => { const [x, y] = p.batch(i); train.step(x, y); });
+    const m = train.readMetrics();
+    const W = torch.keep(p.W.detach().clone());
+    const step = opt.stateDict().state[0].step;
+    const r = { W, m, graphedRun: train.graphed, step: [step.device, step.item()] };
+    step.dispose();
+    train.dispose(); opt.dispose(); p.free(); sx.dispose(); sy.dispose();
+    return r;
+  };
+
+  it("is captured by makeGraphedTrainStep and trains like eager steps (amsgrad, weight decay)", function () {
+    needsGpu(this);
+    const eager = trainAdam(false, { capturable: true, amsgrad: true, weightDecay: 0.01 });
+    const messages: string[] = [];
+    const g = trainAdam(true, { capturable: true, amsgrad: true, weightDecay: 0.01 }, messages);
+    expect(messages).to.deep.equal([]);
+    expect(g.graphedRun).to.equal(true);
+    expect(g.step[0]).to.match(/^cuda/);
+    expect(g.step[1]).to.equal(12);  // the replays advanced the device-side step counter
+    expect(g.m.loss).to.be.closeTo(eager.m.loss, 1e-5);
+    expect(g.W.allclose(eager.W, { rtol: 1e-5, atol: 1e-6 })).to.equal(true);
+    torch.dispose([g.W, eager.W]);
+  });
+
+  it("without capturable, makeGraphedTrainStep runs eagerly and says to pass capturable: true", function () {
+    needsGpu(this);
+    const messages: string[] = [];
+    const r = trainAdam(true, {}, messages);
+    expect(messages).to.have.lengthOf(1);
+    expect(messages[0]).to.match(/Adam was constructed with capturable: false.*capturable: true.*runs eagerly/);
+    expect(r.graphedRun).to.equal(false);
+    expect(r.m.steps).to.equal(12);
+    r.W.dispose();
+  });
+
+  it("without capturable, step() inside a capture throws PyTorch's error", function () {
+    needsGpu(this);
+    const W = torch.keep(torch.ones([4], { device: "cuda" }).requiresGrad_(true));
+    const opt = new optim.Adam([W], { lr: 0.1 });
+    torch.tidy(() => { W.sum().backward(); opt.step(); });  // lazy state outside the capture
+    const g = new cuda.CUDAGraph();
+    expect(() => cuda.graph(g, () => opt.step())).to.throw(/Attempting CUDA graph capture of step\(\) for an instance of Adam but Adam was constructed with capturable: false/);
+    g.reset();
+    opt.dispose(); W.dispose();
+  });
+});
+
 describe("amp.GradScaler with a fused optimizer (no host synchronisation)", () => {
   it("unscales in the fused kernel and skips the step on inf like the unfused path (CUDA)", function () {
     needsGpu(this);

@@ -320,3 +320,47 @@ describe("DeviceLoader: the whole dataset on a device (cpu here)", () => {
     expect(out).to.deep.equal(range(10));
   });
 });
+
+describe("DataLoader: pinMemory", () => {
+  const make = () => new data.TensorDataset(...torch.tidy(() => [torch.arange(40).float().view([20, 2]), torch.arange(20)]));
+  const collect = (loader: data.DataLoader) => {
+    const out: { x: number[][]; y: number[]; pinned: boolean[] }[] = [];
+    for (const [x, y] of loader) out.push({ x: x.toArray(), y: y.toArray(), pinned: [x.isPinned(), y.isPinned()] });
+    return out;
+  };
+
+  it("without CUDA: warns once (as PyTorch) and returns the same, unpinned batches", async function () {
+    if (torch.cuda.isAvailable()) this.skip();
+    const { _resetPinMemoryWarning } = require("../lib/data/dataloader");
+    _resetPinMemoryWarning();
+    const warnings: string[] = [];
+    const onWarn = (w: Error) => warnings.push(w.message);
+    process.on("warning", onWarn);
+    try {
+      const tds = make();
+      for (const numWorkers of [0, 2]) {
+        const plain = collect(new data.DataLoader(tds, { batchSize: 6, numWorkers }));
+        const pinned = collect(new data.DataLoader(tds, { batchSize: 6, numWorkers, pinMemory: true }));
+        expect(pinned.map((b) => [b.x, b.y])).to.deep.equal(plain.map((b) => [b.x, b.y]));
+        expect(pinned.every((b) => !b.pinned[0] && !b.pinned[1])).to.equal(true);
+        expect(new data.DataLoader(tds, { pinMemory: true }).pinMemory).to.equal(true);
+      }
+      await new Promise((r) => setImmediate(r));  // process warnings are emitted on the next tick
+      const pinWarnings = warnings.filter((m) => /pin_memory/.test(m));
+      expect(pinWarnings).to.deep.equal(["'pin_memory' argument is set as true but no accelerator is found, then device pinned memory won't be used."]);
+      torch.dispose(tds.tensors);
+    } finally { process.off("warning", onWarn); }
+  });
+
+  it("with CUDA: every tensor of every batch comes back pinned (and equal)", function () {
+    if (!torch.cuda.isAvailable()) this.skip();
+    const tds = make();
+    for (const numWorkers of [0, 2]) {
+      const plain = collect(new data.DataLoader(tds, { batchSize: 6, numWorkers }));
+      const pinned = collect(new data.DataLoader(tds, { batchSize: 6, numWorkers, pinMemory: true }));
+      expect(pinned.map((b) => [b.x, b.y])).to.deep.equal(plain.map((b) => [b.x, b.y]));
+      expect(pinned.every((b) => b.pinned[0] && b.pinned[1]), JSON.stringify(pinned.map((b) => b.pinned))).to.equal(true);
+    }
+    torch.dispose(tds.tensors);
+  });
+});

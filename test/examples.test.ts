@@ -66,6 +66,37 @@ describe("examples (--tiny)", function () {
     expect(r.out).to.contain("head only:").and.contain("fine-tuned layer4:");
   });
 
+  const epochsOf = (out: string) => [...out.matchAll(/^Epoch (\d)\/2 - loss: ([\d.]+) - acc: ([\d.]+) - .* - graphed: (\w+) - live tensors: (\d+)$/gm)];
+
+  it("gpu_resident.ts on the CPU: device-resident data, batched augmentation, capturable Adam; the graph falls back once", () => {
+    const r = run("gpu_resident.ts", ["--device", "cpu"]);
+    expect(r.code, r.out).to.equal(0);
+    expect(r.out).to.match(/device cpu: train 320, test 128 images resident as uint8/);
+    const fallbacks = r.out.match(/cuda\.makeGraphedTrainStep: .*the training step runs eagerly/g) ?? [];
+    expect(fallbacks, r.out).to.have.lengthOf(1);
+    expect(fallbacks[0]).to.match(/CUDA is not available|CUDA graphs need CUDA tensors/);
+    const epochs = epochsOf(r.out);
+    expect(epochs.map((m) => m[1]), r.out).to.deep.equal(["1", "2"]);
+    const losses = epochs.map((m) => Number(m[2]));
+    for (const l of losses) expect(Number.isFinite(l) && l > 0).to.equal(true);
+    expect(losses[1], r.out).to.be.lessThan(losses[0]);  // the synthetic classes differ in colour: it learns
+    expect(epochs.map((m) => m[4])).to.deep.equal(["false", "false"]);
+    expect(epochs[1][5], "live tensors flat across epochs").to.equal(epochs[0][5]);
+    expect(r.out).to.match(/Test loss: [\d.]+ - Test accuracy: [\d.]+% \(training [\d.]+s on cpu\)/);
+  });
+
+  it("gpu_resident.ts on CUDA: the step is captured (bf16, channels_last, capturable Adam)", function () {
+    if (!require("../lib").cuda.isAvailable()) this.skip();
+    const r = run("gpu_resident.ts", ["--device", "cuda"]);
+    expect(r.code, r.out).to.equal(0);
+    expect(r.out).to.not.match(/runs eagerly/);
+    const epochs = epochsOf(r.out);
+    expect(epochs.map((m) => m[4]), r.out).to.deep.equal(["true", "true"]);
+    for (const m of epochs) expect(Number.isFinite(Number(m[2]))).to.equal(true);
+    expect(epochs[1][5]).to.equal(epochs[0][5]);
+    expect(r.out).to.match(/Test accuracy: [\d.]+%/);
+  });
+
   it("serve_torchscript.ts: answers POST /predict", () => {
     const r = run("serve_torchscript.ts");
     expect(r.code, r.out).to.equal(0);

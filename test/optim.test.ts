@@ -1,6 +1,7 @@
 // Optimisers against PyTorch 1.13: trajectories, state dicts, round trips, memory.
 import { expect } from "chai";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as torch from "../lib";
 import { optim } from "../lib";
@@ -250,6 +251,98 @@ describe("optim: API", () => {
   });
 });
 
+// capturable: true keeps the step counter on the parameter's device and computes the bias corrections there with
+// tensor ops (in float64, applied as the host path applies them), so its trajectory follows the host-side one.
+describe("optim: Adam/AdamW capturable", () => {
+  const cases: [string, any, any][] = [
+    ["Adam", optim.Adam, { lr: 0.05 }],
+    ["Adam weightDecay", optim.Adam, { lr: 0.05, weightDecay: 0.1 }],
+    ["Adam amsgrad", optim.Adam, { lr: 0.05, amsgrad: true }],
+    ["Adam maximize amsgrad weightDecay", optim.Adam, { lr: 0.02, maximize: true, amsgrad: true, weightDecay: 0.01 }],
+    ["AdamW", optim.AdamW, { lr: 0.05 }],
+    ["AdamW amsgrad weightDecay", optim.AdamW, { lr: 0.05, amsgrad: true, weightDecay: 0.1 }],
+    ["AdamW maximize", optim.AdamW, { lr: 0.02, maximize: true }],
+  ];
+  const rel = (a: number[][], b: number[][]) => {
+    let m = 0;
+    a.forEach((row, i) => row.forEach((x, j) => { m = Math.max(m, Math.abs(x - b[i][j]) / Math.max(Math.abs(b[i][j]), 1e-3)); }));
+    return m;
+  };
+  for (const [name, Cls, o] of cases) {
+    it(`${name}: 20 capturable steps match the host-side trajectory within 1e-6 relative`, () => {
+      const pa = makeParams(torch.float32), pb = makeParams(torch.float32);
+      const a = new Cls([pa.W, pa.b, pa.c], o), b = new Cls([pb.W, pb.b, pb.c], { ...o, capturable: true });
+      const ta = run({ set_to_none: true }, pa, a, null, 0, 20).traj, tb = run({ set_to_none: true }, pb, b, null, 0, 20).traj;
+      expect(rel(tb, ta)).to.be.at.most(1e-6);
+      expect(tb[19]).to.not.deep.equal(tb[0]);  // it moved
+      for (const p of [pa, pb]) for (const t of Object.values(p)) t.dispose();
+      a.dispose(); b.dispose();
+    });
+  }
+
+  it("keeps state.step as a float32 scalar tensor on the parameter's device; stateDict round-trips through torch.save", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tts-capturable-"));
+    try {
+      const o = { lr: 0.05, amsgrad: true, weightDecay: 0.01, capturable: true };
+      const p1 = makeParams(torch.float32);
+      const a = new optim.Adam([p1.W, p1.b, p1.c], o);
+      run({ set_to_none: true }, p1, a, null, 0, 10);
+      const sd = a.stateDict();
+      for (const [i, n] of [[0, 10], [1, 10], [2, 5]]) {  // c has a gradient on even steps only
+        const st = sd.state[i].step as torch.Tensor;
+        expect(st).to.be.instanceOf(torch.Tensor);
+        expect([st.dtype, st.shape, st.device, st.item()]).to.deep.equal([torch.float32, [], p1.W.device, n]);
+      }
+      expect(Object.keys(sd.state[0]).sort()).to.deep.equal(["exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step"]);
+      expect(sd.param_groups[0].capturable).to.equal(true);
+      const f = path.join(dir, "opt.pt");
+      torch.save(sd, f);
+      torch.dispose(sd);
+      const back = torch.load(f);
+      const p2 = makeParams(torch.float32, flatParams(p1));
+      const b = new optim.Adam([p2.W, p2.b, p2.c], o);
+      b.loadStateDict(back);
+      torch.dispose(back);
+      expect(b.stateDict().state[0].step.item()).to.equal(10);
+      const ra = run({ set_to_none: true }, p1, a, null, 10, 20), rb = run({ set_to_none: true }, p2, b, null, 10, 20);
+      expect(rb.traj).to.deep.equal(ra.traj);
+      // a host-side (plain) state loads into a capturable optimizer and the other way round
+      const p3 = makeParams(torch.float32);
+      const plain = new optim.Adam([p3.W, p3.b, p3.c], { lr: 0.05 });
+      run({ set_to_none: true }, p3, plain, null, 0, 5);
+      const psd = plain.stateDict();
+      psd.state[0].step.dispose();
+      psd.state[0].step = 5;  // older PyTorch: a number
+      const p4 = makeParams(torch.float32, flatParams(p3));
+      const cap = new optim.Adam([p4.W, p4.b, p4.c], { lr: 0.05, capturable: true });
+      cap.loadStateDict(psd);
+      torch.dispose(psd);
+      const r3 = run({ set_to_none: true }, p3, plain, null, 5, 10), r4 = run({ set_to_none: true }, p4, cap, null, 5, 10);
+      expect(rel(r4.traj, r3.traj)).to.be.at.most(1e-6);
+      for (const s of cap.state.values()) expect(s.step).to.be.instanceOf(torch.Tensor);
+      for (const o2 of [a, b, plain, cap]) o2.dispose();
+      for (const p of [p1, p2, p3, p4]) for (const t of Object.values(p)) t.dispose();
+    } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+  });
+
+  it("lr = 0 leaves the parameters unchanged, also where a gradient is zero (no 0/0 as in pytorch#126514)", () => {
+    const w = torch.tensor([1, 2, 3], { dtype: torch.float32, requiresGrad: true });
+    const opt = new optim.Adam([w], { lr: 0, capturable: true });
+    for (let i = 0; i < 3; i++) torch.tidy(() => { opt.zeroGrad(); w.mul(torch.tensor([0, 1, 2])).sum().backward(); opt.step(); });
+    expect(w.toArray()).to.deep.equal([1, 2, 3]);
+    opt.dispose(); w.dispose();
+  });
+
+  it("says why a non-capturable Adam cannot be graph-captured; capturable or fused can", () => {
+    const p = makeParams(torch.float32);
+    expect(new optim.Adam([p.W], { capturable: true })._captureProblem()).to.equal(null);
+    expect(new optim.AdamW([p.W])._captureProblem()).to.match(/^AdamW was constructed with capturable: false.*capturable: true/);
+    expect(new optim.Adam([{ params: [p.W], capturable: true }, { params: [p.b] }])._captureProblem()).to.match(/capturable: false/);
+    expect(new optim.SGD([p.W], { lr: 0.1 })._captureProblem()).to.equal(null);
+    for (const t of Object.values(p)) t.dispose();
+  });
+});
+
 describe("optim: CUDA", () => {
   for (const name of ["sgd_nesterov_wd", "adam_wd_amsgrad", "adamw_groups", "rmsprop_centered_momentum_wd", "adagrad_decay_wd_init"]) {
     it(`${name}: the trajectory on CUDA matches PyTorch's CPU one`, function () {
@@ -269,6 +362,7 @@ describe("optim: memory", () => {
     ["SGD nesterov", () => { const p = makeParams(torch.float32); return [p, new optim.SGD([p.W, p.b, p.c], { lr: 0.01, momentum: 0.9, nesterov: true, weightDecay: 1e-4 })]; }, false],
     ["Adam amsgrad", () => { const p = makeParams(torch.float32); return [p, new optim.Adam([p.W, p.b, p.c], { lr: 1e-3, amsgrad: true, weightDecay: 1e-4 })]; }, true],
     ["AdamW", () => { const p = makeParams(torch.float32); return [p, new optim.AdamW([{ params: [p.W] }, { params: [p.b, p.c], lr: 1e-2 }])]; }, false],
+    ["Adam capturable amsgrad", () => { const p = makeParams(torch.float32); return [p, new optim.Adam([p.W, p.b, p.c], { lr: 1e-3, amsgrad: true, capturable: true })]; }, true],
     ["RMSprop centered momentum", () => { const p = makeParams(torch.float32); return [p, new optim.RMSprop([p.W, p.b, p.c], { lr: 1e-3, momentum: 0.9, centered: true })]; }, true],
     ["Adagrad", () => { const p = makeParams(torch.float32); return [p, new optim.Adagrad([p.W, p.b, p.c], { lr: 0.01, lrDecay: 1e-3 })]; }, false],
   ];

@@ -31,6 +31,7 @@ export interface DataLoaderOptions<T = any, B = any> {
   /** Threads that load batches ahead of the training loop (0: load in the calling thread). */
   numWorkers?: number;
   collateFn?: (batch: T[]) => B;
+  /** Return batches in page-locked memory for fast, asynchronous copies to CUDA (where CUDA is available; elsewhere a warning, once). */
   pinMemory?: boolean;
   dropLast?: boolean;
   /** Seconds to wait for a batch from a worker (0: forever). */
@@ -47,7 +48,20 @@ export interface DataLoaderOptions<T = any, B = any> {
   nativePipeline?: boolean;
 }
 
-const isCuda = (): boolean => { try { return !!native.BuildInfo().hasCuda; } catch { return false; } };
+// pinMemory pins only where CUDA is available (as PyTorch); elsewhere it warns once per process and does not pin.
+let cudaAvailable: boolean | null = null;
+let pinWarned = false;
+function pinActive(): boolean {
+  cudaAvailable ??= (() => { try { return !!native.CudaIsAvailable(); } catch { return false; } })();
+  if (cudaAvailable) return true;
+  if (!pinWarned) {
+    pinWarned = true;
+    process.emitWarning("'pin_memory' argument is set as true but no accelerator is found, then device pinned memory won't be used.", "UserWarning");
+  }
+  return false;
+}
+/** @internal for tests: lets the next pinMemory batch warn again */
+export function _resetPinMemoryWarning(): void { pinWarned = false; }
 
 /** splitmix64(base + b * golden): the seed of batch b. */
 export function batchSeed(base: bigint, b: number): bigint {
@@ -546,7 +560,7 @@ export class DataLoader<T = any, B = any> implements Iterable<B>, AsyncIterable<
   /** @internal */
   _postprocess(batch: any, created: Set<any> | null): { value: any; owned: Tensor[] } {
     const mine = (t: Tensor) => !created || created.has(t);
-    if (this.pinMemory && isCuda()) {
+    if (this.pinMemory && pinActive()) {
       const owned: Tensor[] = [];
       const pin = (v: any): any => {
         if (v instanceof Tensor) { const p = v.pinMemory(); if (mine(v)) v.dispose(); owned.push(p); return p; }

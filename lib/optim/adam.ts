@@ -1,6 +1,9 @@
 // Adam and AdamW (torch/optim/adam.py, adamw.py).
 import { native } from "../native";
 import { Tensor } from "../tensor";
+import { keep } from "../memory";
+import { callOp } from "../ops";
+import { float32 } from "../dtype";
 import { Optimizer, Params, ParamGroup } from "./optimizer";
 import { checkFused, fusedAdamStep } from "./fused";
 
@@ -28,20 +31,35 @@ abstract class AdamBase extends Optimizer {
   protected updateGroup(g: ParamGroup, ps: Tensor[]): void {
     if (g.fused) { fusedAdamStep((p) => this.stateOf(p), g, ps, this.decoupled, this as any); return; }
     const m1: number[] = [], m2: number[] = [], mx: number[] = [], steps: number[] = [];
+    const capturable = !!g.capturable;
     for (const p of ps) {
       const s = this.stateOf(p);
       if (!s.step) {
-        s.step = this.stepTensor();
+        s.step = capturable ? this.deviceStep(p) : this.stepTensor();
         s.exp_avg = this.zerosLike(p);
         s.exp_avg_sq = this.zerosLike(p);
       }
-      if (typeof s.step === "number") s.step = this.stepTensor(s.step);  // a state saved with a plain-number step
+      if (typeof s.step === "number") s.step = capturable ? this.deviceStep(p, s.step) : this.stepTensor(s.step);  // a plain-number step
+      // capturable: the step counter lives on the parameter's device in float32 (a loaded state may have it on the CPU).
+      else if (capturable && (s.step.device !== p.device || s.step.dtype !== float32)) {
+        const old = s.step;
+        s.step = keep(old.to({ device: p.device, dtype: float32 }));
+        old.dispose();
+      }
       if (g.amsgrad && !s.max_exp_avg_sq) s.max_exp_avg_sq = this.zerosLike(p);
       m1.push(s.exp_avg._id); m2.push(s.exp_avg_sq._id); steps.push(s.step._id);
       if (g.amsgrad) mx.push(s.max_exp_avg_sq._id);
     }
     native.OptimAdam(ps.map((p) => p._id), m1, m2, mx, steps, g.lr, g.betas[0], g.betas[1], g.eps, g.weightDecay,
-      !!g.amsgrad, !!g.maximize, this.decoupled);
+      !!g.amsgrad, !!g.maximize, this.decoupled, capturable);
+  }
+  /** PyTorch's capturable step counter: a float32 scalar on the parameter's device. */
+  private deviceStep(p: Tensor, v = 0): Tensor { return keep(callOp("aten::full", [], v, { dtype: float32, device: p.device })); }
+  /** Why step() cannot be captured in a CUDA graph (a group with capturable: false and fused: false), or null. */
+  _captureProblem(): string | null {
+    if (this.paramGroups.every((g) => g.capturable || g.fused)) return null;
+    return `${this.constructor.name} was constructed with capturable: false, so its step reads the step counter on the host ` +
+      `(a CUDA graph cannot capture that); construct it with capturable: true (or fused: true)`;
   }
 }
 

@@ -91,12 +91,22 @@ export abstract class Optimizer {
 
   /** Performs one optimization step. A closure (re-evaluating the loss) runs with grad enabled; its result is returned. */
   step(closure?: () => any): any {
+    this._cudaGraphCaptureHealthCheck();
     const loss = closure ? enableGrad(closure) : undefined;
     for (const g of this.paramGroups) {
       const ps = this.withGrad(g);
       if (ps.length) this.updateGroup(g, ps);
     }
     return loss;
+  }
+
+  /** Why step() cannot be captured in a CUDA graph (it reads the device from the host), or null when it can. */
+  _captureProblem(): string | null { return null; }
+  /** As PyTorch: a step that would synchronise with the host throws inside a CUDA graph capture instead of failing there. */
+  protected _cudaGraphCaptureHealthCheck(): void {
+    const why = this._captureProblem();
+    if (why && native.CudaIsCurrentStreamCapturing())
+      throw new Error(`Attempting CUDA graph capture of step() for an instance of ${this.constructor.name} but ${why}`);
   }
 
   /** Runs the native update of one group over the parameters that have a gradient. */

@@ -93,12 +93,22 @@ function randperm(n: number): number[] {
   const t: Tensor = callOp("aten::randperm", n, { generator: gen(), dtype: dt.int64 });
   const v = Array.from(t.data() as BigInt64Array, Number); t.dispose(); return v;
 }
+/** Where a batch's per-sample draws are made: on the batch's device unless the generator in effect lives elsewhere
+ *  (a DataLoader's CPU generator: drawn there and copied, so the numbers do not depend on the device). */
+function drawDevice(device: string): string {
+  const g = gen();
+  if (device === "cpu" || (g && g.device.split(":")[0] !== device.split(":")[0])) return "cpu";
+  return device;
+}
+function toDev(t: Tensor, device: string): Tensor {
+  if (t.device === device) return t;
+  const d = t.to(device); t.dispose(); return d;
+}
 /** Per-sample draws for a batch: uniform [B] on device. */
 function uniformB(B: number, a: number, b: number, device: string): Tensor {
-  const t = empty([B], { dtype: dt.float32, device: "cpu" });
+  const t = empty([B], { dtype: dt.float32, device: drawDevice(device) });
   callOp("aten::uniform_", t, a, b, { generator: gen() }).dispose();
-  if (device === "cpu") return t;
-  const d = t.to(device); t.dispose(); return d;
+  return toDev(t, device);
 }
 function randB(B: number, device: string): Tensor { return uniformB(B, 0, 1, device); }
 /** Python's round(): half to even. */
@@ -790,9 +800,7 @@ export const RandomCrop = callable(class RandomCrop extends Transform {
 });
 export type RandomCrop = InstanceType<typeof RandomCrop>;
 function randintB(B: number, high: number, device: string): Tensor {
-  const t: Tensor = callOp("aten::randint", high, [B], { generator: gen(), dtype: dt.int64 });
-  if (device === "cpu") return t;
-  const d = t.to(device); t.dispose(); return d;
+  return toDev(callOp("aten::randint", high, [B], { generator: gen(), dtype: dt.int64, device: drawDevice(device) }), device);
 }
 /** Per-sample windows: out[b] = x[b, :, i[b]:i[b]+th, j[b]:j[b]+tw] (two gathers). */
 function gatherWindows(x: Tensor, i: Tensor, j: Tensor, th: number, tw: number): Tensor {
