@@ -132,6 +132,14 @@ describe("distributed", function () {
       x.grads.bodyBias.forEach((v: number, i: number) => expect(v).to.be.closeTo(x.refBodyBiasHalf[i], 1e-6));
     }
   });
+
+  it("a peer that leaves: the next collective throws a TorchError, the process goes on", async () => {
+    const port = await freePort();
+    const r = await runRanks("peerdies", 2, `tcp://127.0.0.1:${port}`);
+    expect(r[0].first).to.deep.equal([2, 2, 2]);
+    expect(r[1].error).to.match(/^TorchError: .*(closed|reset|timeout|Timed out)/i);
+    expect(r[1].after).to.deep.equal([2, 2]);
+  });
 });
 
 describe("torchts run (torchrun) and examples/ddp.ts", function () {

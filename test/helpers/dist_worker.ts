@@ -130,6 +130,16 @@ try {
   if (mode === "collectives") collectives();
   else if (mode === "ddp") ddp();
   else if (mode === "unused") unused();
+  else if (mode === "peerdies") {
+    // rank 0 leaves after one collective; rank 1's next one fails with gloo's message instead of hanging
+    const t = torch.ones([3]);
+    dist.allReduce(t);
+    res.first = t.toArray();
+    if (rank === 1) {
+      try { dist.allReduce(t); res.error = null; } catch (e: any) { res.error = `${e.constructor.name}: ${e.message}`; }
+      res.after = torch.ones([2]).add(1).toArray();   // the process goes on
+    }
+  }
   else throw new Error("unknown mode " + mode);
 } finally {
   dist.destroyProcessGroup();
