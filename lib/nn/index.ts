@@ -10,6 +10,7 @@ export * from "./activation";
 export * from "./pooling";
 export * from "./dropout";
 export * from "./sparse";
+export * from "./rnn";
 export * from "./container";
 export * from "./loss";
 export { summary, ModelSummary } from "./summary";
