@@ -74,6 +74,18 @@ export function runModuleCase(group: string, c: any): void {
   m.dispose();
 }
 
+/** Runs one functional case: the call on the inputs, output and input gradients against Python. */
+export function runFnCase(group: string, c: any): void {
+  torch.tidy(() => {
+    const xs = c.inputs.map((e: any) => { const x = decode(e); return x.dtype.isFloatingPoint ? x.requiresGrad_(true) : x; });
+    const ys = flat(build(c.callJs)(...xs));
+    expect(ys.length, `${c.name} outputs`).to.equal(c.outputs.length);
+    ys.forEach((y, i) => check(group, y, c.outputs[i], `${c.name} output ${i}`));
+    torch.autograd.backward(ys as torch.Tensor[], c.gradOutputs.map(decode));
+    c.inputGrads.forEach((g: any, i: number) => { if (g) check(group, xs[i].grad, g, `${c.name} input ${i} grad`); });
+  });
+}
+
 describe("nn recurrent layers match PyTorch (RNN, LSTM, GRU and cells)", () => {
   const fx = load("rnn.json");
   for (const c of fx.rnn) it(c.name, () => runModuleCase("rnn", c));
@@ -129,6 +141,26 @@ describe("nn recurrent layers match PyTorch (RNN, LSTM, GRU and cells)", () => {
     });
     m.dispose();
   });
-
-  after(() => { console.log("      worst abs diff vs Python:", JSON.stringify(worst)); });
 });
+
+describe("F.interpolate and nn.Upsample match PyTorch (values and input gradients)", () => {
+  const fx = load("interpolate.json");
+  for (const c of fx.functional) it(`interpolate ${c.name}`, () => runFnCase("interpolate", c));
+  for (const c of fx.modules) it(c.name, () => runModuleCase("interpolate", c));
+
+  it("argument errors as in PyTorch", () => {
+    const F = nn.functional;
+    torch.tidy(() => {
+      const x = torch.randn([1, 2, 3, 3]);
+      expect(() => F.interpolate(x, { size: 4, scaleFactor: 2 })).to.throw(/only one of size or scale_factor should be defined/);
+      expect(() => F.interpolate(x)).to.throw(/either size or scale_factor should be defined/);
+      expect(() => F.interpolate(x, { size: 4, alignCorners: true })).to.throw(/align_corners option can only be set with the interpolating modes/);
+      expect(() => F.interpolate(x, { size: [4, 4, 4] })).to.throw(/Input and output must have the same number of spatial dimensions/);
+      expect(() => F.interpolate(x, { size: 4, mode: "linear" })).to.throw(/Got 4D input, but linear mode needs 3D input/);
+      expect(() => F.interpolate(x, { size: 4, mode: "nearest", antialias: true })).to.throw(/Anti-alias option is only supported for bilinear and bicubic modes/);
+      expect(() => F.interpolate(x, { size: 4, recomputeScaleFactor: true })).to.throw(/recompute_scale_factor is not meaningful with an explicit size/);
+    });
+  });
+});
+
+after(() => { console.log("      worst abs diff vs Python:", JSON.stringify(worst)); });

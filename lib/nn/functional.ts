@@ -1,7 +1,7 @@
 // nn.functional: the layers and losses as functions, each onto the ATen operator PyTorch's own functional calls.
 import { Tensor } from "../tensor";
 import { DType } from "../dtype";
-import { callOp } from "../ops";
+import { callOp, bound } from "../ops";
 import { noGrad } from "../autograd";
 import { ntuple } from "./common";
 
@@ -256,4 +256,98 @@ export function klDiv(input: Tensor, target: Tensor, opts?: { reduction?: Reduct
   const out: Tensor = callOp("aten::kl_div", input, target, r, { log_target: !!opts?.logTarget });
   if (red !== "batchmean" || input.dim() === 0) return out;
   try { return out.div(input.shape[0]); } finally { out.dispose(); }
+}
+
+// ---- interpolation ----
+export type InterpolateMode = "nearest" | "linear" | "bilinear" | "bicubic" | "trilinear" | "area" | "nearest-exact";
+export interface InterpolateOptions {
+  /** Output spatial size: one int for every spatial dim, or one per dim. Exactly one of size and scaleFactor. */
+  size?: number | number[] | null;
+  /** Multiplier for the spatial size: one number, or one per dim. */
+  scaleFactor?: number | number[] | null;
+  mode?: InterpolateMode;
+  /** linear, bilinear, bicubic and trilinear only; default false. */
+  alignCorners?: boolean | null;
+  /** Compute the output size from scaleFactor and interpolate with the scale that size implies. */
+  recomputeScaleFactor?: boolean | null;
+  /** Anti-aliasing when downsampling (bilinear and bicubic on 4-D input). */
+  antialias?: boolean;
+}
+const upsampleOps: Record<string, (kw: any, ...a: any[]) => any> = {};
+function upsampleOp(name: string): (kw: any, ...a: any[]) => any {
+  return upsampleOps[name] ??= bound(`aten::${name}`, "vec");
+}
+const interpModes = ["nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact"];
+/**
+ * Resizes (N, C, d1[, d2[, d3]]) input by size or scaleFactor (torch.nn.functional.interpolate): modes nearest,
+ * nearest-exact, linear (3-D), bilinear and bicubic (4-D), trilinear (5-D) and area (adaptive average pooling).
+ */
+export function interpolate(input: Tensor, opts?: InterpolateOptions): Tensor {
+  const mode = opts?.mode ?? "nearest";
+  let alignCorners = opts?.alignCorners ?? null;
+  const antialias = !!opts?.antialias;
+  let recompute = opts?.recomputeScaleFactor ?? null;
+  const size = opts?.size ?? null;
+  const scaleFactor = opts?.scaleFactor ?? null;
+  if (!interpModes.includes(mode)) throw new Error(`Input Error: Only 3D, 4D and 5D input Tensors supported (got ${input.dim()}D) for the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got ${mode})`);
+  if (mode === "nearest" || mode === "area" || mode === "nearest-exact") {
+    if (alignCorners !== null)
+      throw new Error("align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear");
+  } else if (alignCorners === null) alignCorners = false;
+  const nd = input.dim();
+  const dim = nd - 2;
+  const spatial = input.shape.slice(2);
+  let outputSize: number[] | null = null;
+  let scales: number[] | null = null;
+  if (size !== null && scaleFactor !== null) throw new Error("only one of size or scale_factor should be defined");
+  if (size !== null) {
+    if (Array.isArray(size)) {
+      if (size.length !== dim)
+        throw new Error(`Input and output must have the same number of spatial dimensions, but got input with spatial dimensions of [${spatial.join(", ")}] and output size of [${size.join(", ")}]. Please provide input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format.`);
+      outputSize = [...size];
+    } else outputSize = new Array(dim).fill(size);
+  } else if (scaleFactor !== null) {
+    if (Array.isArray(scaleFactor)) {
+      if (scaleFactor.length !== dim)
+        throw new Error(`Input and scale_factor must have the same number of spatial dimensions, but got input with spatial dimensions of [${spatial.join(", ")}] and scale_factor of shape [${scaleFactor.join(", ")}]. Please provide input tensor in (N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format.`);
+      scales = [...scaleFactor];
+    } else scales = new Array(dim).fill(scaleFactor);
+  } else throw new Error("either size or scale_factor should be defined");
+  if (recompute && size !== null) throw new Error("recompute_scale_factor is not meaningful with an explicit size.");
+  // "area" always takes an explicit size: the recompute path makes it.
+  if (mode === "area" && outputSize === null) recompute = true;
+  if (recompute) {
+    outputSize = scales!.map((s, i) => Math.floor(spatial[i] * s));
+    scales = null;
+  }
+  if (antialias && !((mode === "bilinear" || mode === "bicubic") && nd === 4))
+    throw new Error("Anti-alias option is only supported for bilinear and bicubic modes");
+  const want: Record<string, number> = { linear: 3, bilinear: 4, bicubic: 4, trilinear: 5 };
+  if (nd < 3 || nd > 5 || (want[mode] !== undefined && want[mode] !== nd)) {
+    if (nd >= 3 && nd <= 5) {
+      const needs = want[mode];
+      throw new Error(`Got ${nd}D input, but ${mode} mode needs ${needs}D input`);
+    }
+    throw new Error(`Input Error: Only 3D, 4D and 5D input Tensors supported (got ${nd}D) for the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got ${mode})`);
+  }
+  const k = `${dim}d`;
+  switch (mode) {
+    case "nearest": return upsampleOp(`upsample_nearest${k}`)(undefined, input, outputSize, scales);
+    case "nearest-exact": return upsampleOp(`_upsample_nearest_exact${k}`)(undefined, input, outputSize, scales);
+    case "area": return callOp(`aten::adaptive_avg_pool${k}`, input, outputSize);
+    case "linear": return upsampleOp("upsample_linear1d")(undefined, input, outputSize, alignCorners, scales);
+    case "bilinear": return upsampleOp(antialias ? "_upsample_bilinear2d_aa" : "upsample_bilinear2d")(undefined, input, outputSize, alignCorners, scales);
+    case "bicubic": return upsampleOp(antialias ? "_upsample_bicubic2d_aa" : "upsample_bicubic2d")(undefined, input, outputSize, alignCorners, scales);
+    default: return upsampleOp("upsample_trilinear3d")(undefined, input, outputSize, alignCorners, scales);
+  }
+}
+/** Deprecated in PyTorch in favour of interpolate; the same function. */
+export function upsample(input: Tensor, opts?: Omit<InterpolateOptions, "antialias">): Tensor { return interpolate(input, opts); }
+/** interpolate(..., mode "nearest"). */
+export function upsampleNearest(input: Tensor, opts: { size?: number | number[] | null; scaleFactor?: number | number[] | null }): Tensor {
+  return interpolate(input, { size: opts.size, scaleFactor: opts.scaleFactor, mode: "nearest" });
+}
+/** interpolate(..., mode "bilinear", alignCorners true). */
+export function upsampleBilinear(input: Tensor, opts: { size?: number | number[] | null; scaleFactor?: number | number[] | null }): Tensor {
+  return interpolate(input, { size: opts.size, scaleFactor: opts.scaleFactor, mode: "bilinear", alignCorners: true });
 }

@@ -11,6 +11,7 @@ export * from "./pooling";
 export * from "./dropout";
 export * from "./sparse";
 export * from "./rnn";
+export * from "./upsampling";
 export * from "./container";
 export * from "./loss";
 export { summary, ModelSummary } from "./summary";
