@@ -5,11 +5,20 @@ import * as fs from "fs";
 import * as path from "path";
 import * as torch from "../lib";
 import { nn } from "../lib";
-import { decode, decodeAll, expectClose, build } from "./nn_helpers";
+import { decode as decodeFinite, expectClose, build, Enc } from "./nn_helpers";
 
 const TOL = 1e-5;
 function load(file: string): any { return JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "nn_extra", file), "utf8")); }
 
+/** nn_helpers' decode, plus the strings "inf", "-inf" and "nan" the fixtures use for non-finite values. */
+function decode(e: Enc): torch.Tensor {
+  if (e.dtype !== "float32" || !e.data.some((v) => typeof v === "string")) return decodeFinite(e);
+  const nonFinite: Record<string, number> = { inf: Infinity, "-inf": -Infinity, nan: NaN };
+  return decodeFinite({ ...e, data: e.data.map((v) => (typeof v === "string" ? nonFinite[v] : v)) });
+}
+function decodeAll(m: Record<string, Enc>): Record<string, torch.Tensor> {
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, decode(v)]));
+}
 function flat(y: any): (torch.Tensor | null)[] {
   if (y === null || y === undefined || y instanceof torch.Tensor) return [y ?? null];
   return (y as any[]).flatMap(flat);
@@ -164,3 +173,90 @@ describe("F.interpolate and nn.Upsample match PyTorch (values and input gradient
 });
 
 after(() => { console.log("      worst abs diff vs Python:", JSON.stringify(worst)); });
+
+describe("InstanceNorm, MultiheadAttention and the Transformer encoder match PyTorch", () => {
+  const fx = load("norm_attn.json");
+  for (const c of fx.norm) it(c.name, () => runModuleCase("instancenorm", c));
+  for (const c of fx.attn) it(c.name, () => runModuleCase("attention", c));
+
+  it("a TransformerEncoder's layers are copies: equal, but separate parameters", () => {
+    const enc = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8 }), 2);
+    const p0 = enc.getParameter("layers.0.linear1.weight"), p1 = enc.getParameter("layers.1.linear1.weight");
+    expect(p0).to.not.equal(p1);
+    expect(p0.equal(p1)).to.equal(true);
+    expect(enc.parameters().length).to.equal(2 * 12);
+    enc.dispose();
+  });
+});
+
+describe("training loops keep torch.memory().liveTensors flat", () => {
+  it("TransformerEncoder (dropout on) + GRU + InstanceNorm1d + interpolate, with SGD", () => {
+    torch.manualSeed(3);
+    const enc = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true }), 2, { norm: new nn.LayerNorm(8) });
+    const gru = new nn.GRU(8, 8, { batchFirst: true, numLayers: 2, dropout: 0.2 });
+    const inorm = new nn.InstanceNorm1d(8, { affine: true });
+    const params = [...enc.parameters(), ...gru.parameters(), ...inorm.parameters()];
+    const opt = new torch.optim.SGD(params, { lr: 0.01 });
+    const x = torch.randn([2, 5, 8]);
+    const mask = torch.rand([2, 5]).lt(0.2);
+    const live: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      torch.tidy(() => {
+        opt.zeroGrad();
+        const h = enc.forward(x, { srcKeyPaddingMask: mask });
+        const [o] = gru.forward(h);
+        const u = nn.functional.interpolate(inorm.forward(o.transpose(1, 2)), { scaleFactor: 2, mode: "linear" });
+        const loss = u.pow(2).mean();
+        loss.backward();
+        opt.step();
+      });
+      live.push(torch.memory().liveTensors);
+    }
+    expect(live.slice(1).every((n) => n === live[1]), `liveTensors per step: ${live}`).to.equal(true);
+    enc.dispose(); gru.dispose(); inorm.dispose(); x.dispose(); mask.dispose();
+  });
+});
+
+describe("nn.ParameterList and nn.ParameterDict", () => {
+  const fx = load("norm_attn.json").params;
+  function make(): { net: nn.Module; pl: nn.ParameterList; pd: nn.ParameterDict } {
+    torch.manualSeed(7);
+    const pl = new nn.ParameterList([new nn.Parameter(torch.randn([3, 4])), torch.randn([2])]);
+    const pd = new nn.ParameterDict({ b: new nn.Parameter(torch.randn([3])), a: torch.randn([2, 2]) });
+    class Net extends nn.Module {
+      pl = pl;
+      pd = pd;
+      lin = new nn.Linear(2, 2);
+    }
+    return { net: new Net(), pl, pd };
+  }
+  it("register with PyTorch's names (\"0\", \"1\", keys in dict order) and print like PyTorch", () => {
+    const { net, pl, pd } = make();
+    expect(Object.keys(net.stateDict())).to.deep.equal(fx.netKeys);
+    expect(net.namedParameters().map((e) => e[0])).to.deep.equal(fx.netParams);
+    expect(net.parameters().map((p) => p.requiresGrad)).to.deep.equal(fx.requiresGrad);
+    expect(pl.toString()).to.equal(fx.listRepr);
+    expect(pd.toString()).to.equal(fx.dictRepr);
+    expect(new nn.ParameterList().toString()).to.equal(fx.emptyList);
+    net.dispose();
+  });
+  it("list and dict operations", () => {
+    const { net, pl, pd } = make();
+    expect(pl.length).to.equal(2);
+    expect(pl.at(-1).shape).to.deep.equal([2]);
+    pl.append(torch.zeros([5]));
+    expect([...pl].map((p) => p.shape[0])).to.deep.equal([3, 2, 5]);
+    expect(pd.keys()).to.deep.equal(["a", "b"]);
+    const b = pd.get("b");
+    pd.set("b", torch.ones([3]));
+    expect(pd.keys(), "replacing keeps the position").to.deep.equal(["a", "b"]);
+    expect(pd.get("b")).to.not.equal(b);
+    pd.set("c", torch.ones([1]));
+    expect([...pd]).to.deep.equal(["a", "b", "c"]);
+    expect(pd.pop("a").shape).to.deep.equal([2, 2]);
+    expect(pd.has("a")).to.equal(false);
+    expect(Object.keys(net.stateDict())).to.deep.equal(["pl.0", "pl.1", "pl.2", "pd.b", "pd.c", "lin.weight", "lin.bias"]);
+    expect(() => pd.get("zz")).to.throw(/KeyError/);
+    net.dispose();
+  });
+});
