@@ -127,6 +127,28 @@ describe("nn recurrent layers match PyTorch (RNN, LSTM, GRU and cells)", () => {
     lstm.dispose(); head.dispose(); x.dispose(); y.dispose();
   });
 
+  it("on CUDA (cuDNN, flattened weights) an LSTM and a GRU give the CPU's outputs and gradients", function () {
+    if (!torch.cuda.isAvailable()) this.skip();
+    for (const make of [() => new nn.LSTM(4, 6, { numLayers: 2, bidirectional: true, batchFirst: true }), () => new nn.GRU(4, 6, { numLayers: 2 })]) {
+      torch.manualSeed(1);
+      const cpu = make();
+      torch.manualSeed(1);
+      const gpu = make().cuda();
+      torch.tidy(() => {
+        const x = torch.randn([3, 5, 4]);
+        const run = (m: nn.Module, xx: torch.Tensor) => {
+          const xi = xx.clone().requiresGrad_(true);
+          const [out] = m.forward(xi);
+          out.pow(2).sum().backward();
+          return [out.cpu(), xi.grad!.cpu(), ...m.parameters().map((p) => p.grad!.cpu())];
+        };
+        const a = run(cpu, x), b = run(gpu, x.cuda());
+        a.forEach((t, i) => expect(t.sub(b[i]).abs().max().item(), `tensor ${i}`).to.be.below(1e-4));
+      });
+      cpu.dispose(); gpu.dispose();
+    }
+  });
+
   it("parameter names and order are PyTorch's", () => {
     const m = new nn.LSTM(2, 3, { numLayers: 2, bidirectional: true, projSize: 2 });
     expect(m.namedParameters().map((e) => e[0])).to.deep.equal([

@@ -1,7 +1,9 @@
 // Recurrent layers: RNN, LSTM, GRU (the fused ATen ops aten::rnn_tanh / rnn_relu / lstm / gru over the flat
 // weight list) and the single-step cells RNNCell, LSTMCell, GRUCell (aten::*_cell).
 import { Tensor, zeros } from "../tensor";
-import { bound } from "../ops";
+import { bound, callOp } from "../ops";
+import { noGrad } from "../autograd";
+import { cudnn } from "../backends";
 import { Module, Parameter, pyBool, pyFloat } from "./module";
 import { FactoryOptions, emptyParam, disposeAll } from "./common";
 import { uniform_ } from "./init";
@@ -75,6 +77,7 @@ export class RNNBase extends Module {
         }
       }
     }
+    this.flattenParameters();
     this.resetParameters();
   }
 
@@ -92,8 +95,33 @@ export class RNNBase extends Module {
       return p;
     });
   }
-  /** A no-op kept for ports of PyTorch code (the weights are passed as a list; libtorch handles their layout). */
-  flattenParameters(): void {}
+  /**
+   * On CUDA with cuDNN, moves the weights into one contiguous buffer (the parameters become views of it) so that
+   * cuDNN does not copy them on every call, as PyTorch's flatten_parameters; elsewhere a no-op. Called after
+   * construction and after to()/cuda().
+   */
+  flattenParameters(): void {
+    const ws = this._flatWeights;
+    if (!ws.length) return;
+    const dtype = ws[0].dtype;
+    if (!ws.every((w) => w.dtype === dtype && w.device.startsWith("cuda"))) return;
+    if (!["float32", "float16", "float64"].includes(dtype.name) || !cudnn.isAvailable() || !cudnn.enabled) return;
+    try {
+      noGrad(() => {
+        if (!callOp("aten::_use_cudnn_rnn_flatten_weight")) return;
+        const n = (this.bias ? 4 : 2) + (this.projSize > 0 ? 1 : 0);
+        const mode = { RNN_RELU: 0, RNN_TANH: 1, LSTM: 2, GRU: 3 }[this.mode];
+        const buf: Tensor = callOp("aten::_cudnn_rnn_flatten_weight", ws, n, this.inputSize, mode, this.hiddenSize, this.projSize,
+          this.numLayers, this.batchFirst, this.bidirectional);
+        buf.dispose();
+      });
+    } catch { /* the fused op also takes separate weights (cuDNN then copies them per call) */ }
+  }
+  _apply(fn: (t: Tensor) => Tensor): this {
+    super._apply(fn);
+    this.flattenParameters();
+    return this;
+  }
 
   protected _checkInput(input: Tensor): void {
     if (input.dim() !== 3) throw new Error(`input must have 3 dimensions, got ${input.dim()}`);
