@@ -1,6 +1,6 @@
 // Containers: Sequential, ModuleList, ModuleDict.
 import { Tensor } from "../tensor";
-import { Module } from "./module";
+import { Module, Parameter } from "./module";
 import { PlanBuilder, acquire, release, runPlan, isPlannable, builtin } from "./plan";
 
 function absIndex(i: number, n: number): number {
@@ -176,4 +176,88 @@ export class ModuleDict extends Module {
     for (const [k, m] of entries) this.registerModule(k, m);
   }
   [Symbol.iterator](): Iterator<string> { return this._modules.keys(); }
+}
+
+const typeNames: Record<string, string> = { float32: "Float", float64: "Double", float16: "Half", bfloat16: "BFloat16", int64: "Long",
+  int32: "Int", int16: "Short", int8: "Char", uint8: "Byte", bool: "Bool" };
+/** One line of ParameterList/ParameterDict's printout, as PyTorch's extra_repr writes it. */
+function paramLine(k: string, p: Tensor, typeName: boolean): string {
+  const dev = p.device;
+  const cuda = dev.startsWith("cuda");
+  const ty = typeName ? `torch.${cuda ? "cuda." : ""}${typeNames[p.dtype.name] ?? p.dtype.name}Tensor` : String(p.dtype);
+  const gpu = cuda ? ` (GPU ${dev.includes(":") ? dev.split(":")[1] : 0})` : "";
+  return `  (${k}): ${p instanceof Parameter ? "Parameter" : "Tensor"} containing: [${ty} of size ${p.shape.join("x")}${gpu}]`;
+}
+function asParam(v: Tensor): Parameter {
+  if (v instanceof Parameter) return v;
+  if (v instanceof Tensor) return new Parameter(v);
+  throw new TypeError(`ParameterList/ParameterDict hold Tensors, got ${v === null ? "null" : typeof v}`);
+}
+
+/** Parameters in a list, registered as "0", "1", ... (torch.nn.ParameterList); plain Tensors become Parameters. */
+export class ParameterList extends Module {
+  constructor(values?: Iterable<Tensor>) {
+    super();
+    if (values) this.extend(values);
+  }
+  get length(): number { return this._parameters.size; }
+  at(i: number): Parameter {
+    const vals = [...this._parameters.values()];
+    return vals[absIndex(i, vals.length)]!;
+  }
+  /** Replaces the parameter at index i. */
+  set(i: number, p: Tensor): void { this.registerParameter(String(absIndex(i, this.length)), asParam(p)); }
+  append(p: Tensor): this { this.registerParameter(String(this.length), asParam(p)); return this; }
+  extend(ps: Iterable<Tensor>): this { for (const p of ps) this.append(p); return this; }
+  [Symbol.iterator](): Iterator<Parameter> { return ([...this._parameters.values()] as Parameter[])[Symbol.iterator](); }
+  map<T>(fn: (p: Parameter, i: number) => T): T[] { return ([...this._parameters.values()] as Parameter[]).map(fn); }
+  forEach(fn: (p: Parameter, i: number) => void): void { ([...this._parameters.values()] as Parameter[]).forEach(fn); }
+  forward(): never { throw new Error("ParameterList should not be called."); }
+  extraRepr(): string { return [...this._parameters.entries()].map(([k, p]) => paramLine(k, p!, false)).join("\n"); }
+}
+
+/**
+ * Parameters by name (torch.nn.ParameterDict); iterating gives the keys. A plain object's entries are added in
+ * sorted key order, as PyTorch does for a dict; a Map or a list of pairs keeps its order.
+ */
+export class ParameterDict extends Module {
+  constructor(params?: Record<string, Tensor> | Map<string, Tensor> | Iterable<[string, Tensor]>) {
+    super();
+    if (params) this.update(params);
+  }
+  get length(): number { return this._parameters.size; }
+  get size(): number { return this.length; }
+  get(key: string): Parameter {
+    const p = this._parameters.get(key);
+    if (p === undefined) throw new Error(`KeyError: '${key}'`);
+    return p!;
+  }
+  set(key: string, p: Tensor): this {
+    if (typeof key !== "string") throw new TypeError(`Parameter keys must be strings, got ${typeof key}`);
+    this.registerParameter(key, asParam(p));
+    return this;
+  }
+  has(key: string): boolean { return this._parameters.has(key); }
+  pop(key: string): Parameter {
+    const p = this.get(key);
+    delete (this as any)[key];
+    this._parameters.delete(key);
+    return p;
+  }
+  delete(key: string): boolean { if (!this.has(key)) return false; this.pop(key); return true; }
+  clear(): void { for (const k of [...this._parameters.keys()]) this.pop(k); }
+  keys(): string[] { return [...this._parameters.keys()]; }
+  values(): Parameter[] { return [...this._parameters.values()] as Parameter[]; }
+  items(): [string, Parameter][] { return [...this._parameters.entries()] as [string, Parameter][]; }
+  entries(): [string, Parameter][] { return this.items(); }
+  update(params: Record<string, Tensor> | Map<string, Tensor> | Iterable<[string, Tensor]>): void {
+    let entries: [string, Tensor][];
+    if (params instanceof Map || params instanceof ParameterDict) entries = [...(params as any).entries()];
+    else if (Symbol.iterator in Object(params)) entries = [...(params as Iterable<[string, Tensor]>)];
+    else entries = Object.entries(params as Record<string, Tensor>).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (const [k, p] of entries) this.set(k, p);
+  }
+  [Symbol.iterator](): Iterator<string> { return this._parameters.keys(); }
+  forward(): never { throw new Error("ParameterDict should not be called."); }
+  extraRepr(): string { return [...this._parameters.entries()].map(([k, p]) => paramLine(k, p!, true)).join("\n"); }
 }

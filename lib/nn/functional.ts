@@ -1,8 +1,9 @@
 // nn.functional: the layers and losses as functions, each onto the ATen operator PyTorch's own functional calls.
 import { Tensor } from "../tensor";
-import { DType } from "../dtype";
-import { callOp } from "../ops";
+import { DType, bool as boolDType } from "../dtype";
+import { callOp, bound } from "../ops";
 import { noGrad } from "../autograd";
+import { tidy } from "../memory";
 import { ntuple } from "./common";
 
 export type Reduction = "none" | "mean" | "sum";
@@ -75,6 +76,19 @@ export function groupNorm(input: Tensor, numGroups: number, opts?: { weight?: Te
   const s = input.shape;
   verifyBatchSize([Math.floor((s[0] * s[1]) / numGroups), numGroups, ...s.slice(2)]);
   return callOp("aten::group_norm", input, numGroups, opts?.weight ?? null, opts?.bias ?? null, opts?.eps ?? 1e-5, true);
+}
+/** Instance norm as a function (torch.nn.functional.instance_norm). */
+export function instanceNorm(input: Tensor, opts?: { runningMean?: Tensor | null; runningVar?: Tensor | null; weight?: Tensor | null;
+  bias?: Tensor | null; useInputStats?: boolean; momentum?: number; eps?: number }): Tensor {
+  const use = opts?.useInputStats ?? true;
+  if (use) {
+    const s = input.shape;
+    let n = 1;
+    for (let i = 2; i < s.length; i++) n *= s[i];
+    if (n === 1) throw new Error(`Expected more than 1 spatial element when training, got input size ${sizeStr(s)}`);
+  }
+  return callOp("aten::instance_norm", input, opts?.weight ?? null, opts?.bias ?? null, opts?.runningMean ?? null, opts?.runningVar ?? null,
+    use, opts?.momentum ?? 0.1, opts?.eps ?? 1e-5, true);
 }
 /** x / max(‖x‖_p, eps) along dim. */
 export function normalize(input: Tensor, opts?: { p?: number; dim?: number; eps?: number }): Tensor {
@@ -256,4 +270,267 @@ export function klDiv(input: Tensor, target: Tensor, opts?: { reduction?: Reduct
   const out: Tensor = callOp("aten::kl_div", input, target, r, { log_target: !!opts?.logTarget });
   if (red !== "batchmean" || input.dim() === 0) return out;
   try { return out.div(input.shape[0]); } finally { out.dispose(); }
+}
+
+// ---- interpolation ----
+export type InterpolateMode = "nearest" | "linear" | "bilinear" | "bicubic" | "trilinear" | "area" | "nearest-exact";
+export interface InterpolateOptions {
+  /** Output spatial size: one int for every spatial dim, or one per dim. Exactly one of size and scaleFactor. */
+  size?: number | number[] | null;
+  /** Multiplier for the spatial size: one number, or one per dim. */
+  scaleFactor?: number | number[] | null;
+  mode?: InterpolateMode;
+  /** linear, bilinear, bicubic and trilinear only; default false. */
+  alignCorners?: boolean | null;
+  /** Compute the output size from scaleFactor and interpolate with the scale that size implies. */
+  recomputeScaleFactor?: boolean | null;
+  /** Anti-aliasing when downsampling (bilinear and bicubic on 4-D input). */
+  antialias?: boolean;
+}
+const upsampleOps: Record<string, (kw: any, ...a: any[]) => any> = {};
+function upsampleOp(name: string): (kw: any, ...a: any[]) => any {
+  return upsampleOps[name] ??= bound(`aten::${name}`, "vec");
+}
+const interpModes = ["nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact"];
+/**
+ * Resizes (N, C, d1[, d2[, d3]]) input by size or scaleFactor (torch.nn.functional.interpolate): modes nearest,
+ * nearest-exact, linear (3-D), bilinear and bicubic (4-D), trilinear (5-D) and area (adaptive average pooling).
+ */
+export function interpolate(input: Tensor, opts?: InterpolateOptions): Tensor {
+  const mode = opts?.mode ?? "nearest";
+  let alignCorners = opts?.alignCorners ?? null;
+  const antialias = !!opts?.antialias;
+  let recompute = opts?.recomputeScaleFactor ?? null;
+  const size = opts?.size ?? null;
+  const scaleFactor = opts?.scaleFactor ?? null;
+  if (!interpModes.includes(mode)) throw new Error(`Input Error: Only 3D, 4D and 5D input Tensors supported (got ${input.dim()}D) for the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got ${mode})`);
+  if (mode === "nearest" || mode === "area" || mode === "nearest-exact") {
+    if (alignCorners !== null)
+      throw new Error("align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear");
+  } else if (alignCorners === null) alignCorners = false;
+  const nd = input.dim();
+  const dim = nd - 2;
+  const spatial = input.shape.slice(2);
+  let outputSize: number[] | null = null;
+  let scales: number[] | null = null;
+  if (size !== null && scaleFactor !== null) throw new Error("only one of size or scale_factor should be defined");
+  if (size !== null) {
+    if (Array.isArray(size)) {
+      if (size.length !== dim)
+        throw new Error(`Input and output must have the same number of spatial dimensions, but got input with spatial dimensions of [${spatial.join(", ")}] and output size of [${size.join(", ")}]. Please provide input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format.`);
+      outputSize = [...size];
+    } else outputSize = new Array(dim).fill(size);
+  } else if (scaleFactor !== null) {
+    if (Array.isArray(scaleFactor)) {
+      if (scaleFactor.length !== dim)
+        throw new Error(`Input and scale_factor must have the same number of spatial dimensions, but got input with spatial dimensions of [${spatial.join(", ")}] and scale_factor of shape [${scaleFactor.join(", ")}]. Please provide input tensor in (N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format.`);
+      scales = [...scaleFactor];
+    } else scales = new Array(dim).fill(scaleFactor);
+  } else throw new Error("either size or scale_factor should be defined");
+  if (recompute && size !== null) throw new Error("recompute_scale_factor is not meaningful with an explicit size.");
+  // "area" always takes an explicit size: the recompute path makes it.
+  if (mode === "area" && outputSize === null) recompute = true;
+  if (recompute) {
+    outputSize = scales!.map((s, i) => Math.floor(spatial[i] * s));
+    scales = null;
+  }
+  if (antialias && !((mode === "bilinear" || mode === "bicubic") && nd === 4))
+    throw new Error("Anti-alias option is only supported for bilinear and bicubic modes");
+  const want: Record<string, number> = { linear: 3, bilinear: 4, bicubic: 4, trilinear: 5 };
+  if (nd < 3 || nd > 5 || (want[mode] !== undefined && want[mode] !== nd)) {
+    if (nd >= 3 && nd <= 5) {
+      const needs = want[mode];
+      throw new Error(`Got ${nd}D input, but ${mode} mode needs ${needs}D input`);
+    }
+    throw new Error(`Input Error: Only 3D, 4D and 5D input Tensors supported (got ${nd}D) for the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got ${mode})`);
+  }
+  const k = `${dim}d`;
+  switch (mode) {
+    case "nearest": return upsampleOp(`upsample_nearest${k}`)(undefined, input, outputSize, scales);
+    case "nearest-exact": return upsampleOp(`_upsample_nearest_exact${k}`)(undefined, input, outputSize, scales);
+    case "area": return callOp(`aten::adaptive_avg_pool${k}`, input, outputSize);
+    case "linear": return upsampleOp("upsample_linear1d")(undefined, input, outputSize, alignCorners, scales);
+    case "bilinear": return upsampleOp(antialias ? "_upsample_bilinear2d_aa" : "upsample_bilinear2d")(undefined, input, outputSize, alignCorners, scales);
+    case "bicubic": return upsampleOp(antialias ? "_upsample_bicubic2d_aa" : "upsample_bicubic2d")(undefined, input, outputSize, alignCorners, scales);
+    default: return upsampleOp("upsample_trilinear3d")(undefined, input, outputSize, alignCorners, scales);
+  }
+}
+/** Deprecated in PyTorch in favour of interpolate; the same function. */
+export function upsample(input: Tensor, opts?: Omit<InterpolateOptions, "antialias">): Tensor { return interpolate(input, opts); }
+/** interpolate(..., mode "nearest"). */
+export function upsampleNearest(input: Tensor, opts: { size?: number | number[] | null; scaleFactor?: number | number[] | null }): Tensor {
+  return interpolate(input, { size: opts.size, scaleFactor: opts.scaleFactor, mode: "nearest" });
+}
+/** interpolate(..., mode "bilinear", alignCorners true). */
+export function upsampleBilinear(input: Tensor, opts: { size?: number | number[] | null; scaleFactor?: number | number[] | null }): Tensor {
+  return interpolate(input, { size: opts.size, scaleFactor: opts.scaleFactor, mode: "bilinear", alignCorners: true });
+}
+
+// ---- attention ----
+export interface MultiHeadAttentionOptions {
+  training?: boolean;
+  keyPaddingMask?: Tensor | null;
+  needWeights?: boolean;
+  attnMask?: Tensor | null;
+  useSeparateProjWeight?: boolean;
+  qProjWeight?: Tensor | null;
+  kProjWeight?: Tensor | null;
+  vProjWeight?: Tensor | null;
+  staticK?: Tensor | null;
+  staticV?: Tensor | null;
+  averageAttnWeights?: boolean;
+}
+function shapeEq(t: Tensor, s: number[]): boolean { return sameShape(t.shape, s); }
+function tup(s: readonly number[]): string { return `(${s.join(", ")}${s.length === 1 ? "," : ""})`; }
+function assert(c: boolean, msg: string): void { if (!c) throw new Error(msg); }
+/**
+ * Multi-head attention on (L, N, E) query and (S, N, E) key/value, or unbatched (L, E)/(S, E)
+ * (torch.nn.functional.multi_head_attention_forward). Returns [output, weights | null].
+ */
+export function multiHeadAttentionForward(query: Tensor, key: Tensor, value: Tensor, embedDimToCheck: number, numHeads: number,
+  inProjWeight: Tensor | null, inProjBias: Tensor | null, biasK: Tensor | null, biasV: Tensor | null, addZeroAttn: boolean,
+  dropoutP: number, outProjWeight: Tensor, outProjBias: Tensor | null, o?: MultiHeadAttentionOptions): [Tensor, Tensor | null] {
+  const training = o?.training ?? true, needWeights = o?.needWeights ?? true, avg = o?.averageAttnWeights ?? true;
+  const sep = !!o?.useSeparateProjWeight;
+  let kpm = o?.keyPaddingMask ?? null, attnMask = o?.attnMask ?? null;
+  const staticK = o?.staticK ?? null, staticV = o?.staticV ?? null;
+  // shape checks (_mha_shape_check)
+  let batched: boolean;
+  if (query.dim() === 3) {
+    batched = true;
+    assert(key.dim() === 3 && value.dim() === 3, `For batched (3-D) \`query\`, expected \`key\` and \`value\` to be 3-D but found ${key.dim()}-D and ${value.dim()}-D tensors respectively`);
+    if (kpm) assert(kpm.dim() === 2, `For batched (3-D) \`query\`, expected \`key_padding_mask\` to be \`None\` or 2-D but found ${kpm.dim()}-D tensor instead`);
+    if (attnMask) assert(attnMask.dim() === 2 || attnMask.dim() === 3, `For batched (3-D) \`query\`, expected \`attn_mask\` to be \`None\`, 2-D or 3-D but found ${attnMask.dim()}-D tensor instead`);
+  } else if (query.dim() === 2) {
+    batched = false;
+    assert(key.dim() === 2 && value.dim() === 2, `For unbatched (2-D) \`query\`, expected \`key\` and \`value\` to be 2-D but found ${key.dim()}-D and ${value.dim()}-D tensors respectively`);
+    if (kpm) assert(kpm.dim() === 1, `For unbatched (2-D) \`query\`, expected \`key_padding_mask\` to be \`None\` or 1-D but found ${kpm.dim()}-D tensor instead`);
+    if (attnMask) {
+      assert(attnMask.dim() === 2 || attnMask.dim() === 3, `For unbatched (2-D) \`query\`, expected \`attn_mask\` to be \`None\`, 2-D or 3-D but found ${attnMask.dim()}-D tensor instead`);
+      if (attnMask.dim() === 3) {
+        const ex = [numHeads, query.shape[0], key.shape[0]];
+        assert(shapeEq(attnMask, ex), `Expected \`attn_mask\` shape to be ${tup(ex)} but got ${sizeStr(attnMask.shape)}`);
+      }
+    }
+  } else throw new Error(`query should be unbatched 2D or batched 3D tensor but received ${query.dim()}-D query tensor`);
+  if (kpm && kpm.dtype.name !== "bool" && !kpm.dtype.isFloatingPoint) throw new Error("only bool and floating types of key_padding_mask are supported");
+
+  return tidy(() => {
+    const sameKV = key === value, sameQK = query === key;
+    let q0 = query, k0 = key, v0 = value;
+    if (!batched) {
+      q0 = query.unsqueeze(1);
+      k0 = sameQK ? q0 : key.unsqueeze(1);
+      v0 = sameKV ? k0 : value.unsqueeze(1);
+      if (kpm) kpm = kpm.unsqueeze(0);
+    }
+    const [tgtLen, bsz, embedDim] = q0.shape;
+    assert(embedDim === embedDimToCheck, `was expecting embedding dimension of ${embedDimToCheck}, but got ${embedDim}`);
+    const headDim = Math.floor(embedDim / numHeads);
+    assert(headDim * numHeads === embedDim, `embed_dim ${embedDim} not divisible by num_heads ${numHeads}`);
+    if (sep) assert(k0.shape[0] === v0.shape[0] && k0.shape[1] === v0.shape[1], `key's sequence and batch dims ${sizeStr(k0.shape.slice(0, 2))} do not match value's ${sizeStr(v0.shape.slice(0, 2))}`);
+    else assert(sameShape(k0.shape, v0.shape), `key shape ${sizeStr(k0.shape)} does not match value shape ${sizeStr(v0.shape)}`);
+    // input projections
+    let q: Tensor, k: Tensor, v: Tensor;
+    if (!sep) {
+      assert(inProjWeight !== null, "use_separate_proj_weight is False but in_proj_weight is None");
+      const w = inProjWeight!, b = inProjBias;
+      const E = q0.shape[q0.dim() - 1];
+      if (sameKV) {
+        if (sameQK) [q, k, v] = linear(q0, w, b).chunk(3, -1);
+        else {
+          const [wq, wkv] = w.split([E, E * 2]);
+          const [bq, bkv] = b ? b.split([E, E * 2]) : [null, null];
+          q = linear(q0, wq, bq);
+          [k, v] = linear(k0, wkv, bkv).chunk(2, -1);
+        }
+      } else {
+        const [wq, wk, wv] = w.chunk(3);
+        const [bq, bk, bv] = b ? b.chunk(3) : [null, null, null];
+        q = linear(q0, wq, bq); k = linear(k0, wk, bk); v = linear(v0, wv, bv);
+      }
+    } else {
+      const wq = o?.qProjWeight, wk = o?.kProjWeight, wv = o?.vProjWeight;
+      assert(!!wq, "use_separate_proj_weight is True but q_proj_weight is None");
+      assert(!!wk, "use_separate_proj_weight is True but k_proj_weight is None");
+      assert(!!wv, "use_separate_proj_weight is True but v_proj_weight is None");
+      const [bq, bk, bv] = inProjBias ? inProjBias.chunk(3) : [null, null, null];
+      q = linear(q0, wq!, bq); k = linear(k0, wk!, bk); v = linear(v0, wv!, bv);
+    }
+    // attention mask
+    if (attnMask) {
+      if (attnMask.dtype.name === "uint8") {
+        process.emitWarning("Byte tensor for attn_mask in nn.MultiheadAttention is deprecated. Use bool tensor instead.");
+        attnMask = attnMask.to(boolDType);
+      } else assert(attnMask.dtype.isFloatingPoint || attnMask.dtype.name === "bool", `Only float, byte, and bool types are supported for attn_mask, not ${attnMask.dtype}`);
+      if (attnMask.dim() === 2) {
+        const ex = [tgtLen, k0.shape[0]];
+        if (!shapeEq(attnMask, ex)) throw new Error(`The shape of the 2D attn_mask is ${sizeStr(attnMask.shape)}, but should be ${tup(ex)}.`);
+        attnMask = attnMask.unsqueeze(0);
+      } else if (attnMask.dim() === 3) {
+        const ex = [bsz * numHeads, tgtLen, k0.shape[0]];
+        if (!shapeEq(attnMask, ex)) throw new Error(`The shape of the 3D attn_mask is ${sizeStr(attnMask.shape)}, but should be ${tup(ex)}.`);
+      } else throw new Error(`attn_mask's dimension ${attnMask.dim()} is not supported`);
+    }
+    if (biasK && biasV) {
+      assert(staticK === null, "bias cannot be added to static key.");
+      assert(staticV === null, "bias cannot be added to static value.");
+      k = callOp("aten::cat", [k, biasK.repeat(1, bsz, 1)]);
+      v = callOp("aten::cat", [v, biasV.repeat(1, bsz, 1)]);
+      if (attnMask) attnMask = pad(attnMask, [0, 1]);
+      if (kpm) kpm = pad(kpm, [0, 1]);
+    } else assert(biasK === null && biasV === null, "bias_k and bias_v must both be given or both be None");
+    q = q.contiguous().view(tgtLen, bsz * numHeads, headDim).transpose(0, 1);
+    if (!staticK) k = k.contiguous().view(k.shape[0], bsz * numHeads, headDim).transpose(0, 1);
+    else {
+      assert(staticK.shape[0] === bsz * numHeads, `expecting static_k.size(0) of ${bsz * numHeads}, but got ${staticK.shape[0]}`);
+      assert(staticK.shape[2] === headDim, `expecting static_k.size(2) of ${headDim}, but got ${staticK.shape[2]}`);
+      k = staticK;
+    }
+    if (!staticV) v = v.contiguous().view(v.shape[0], bsz * numHeads, headDim).transpose(0, 1);
+    else {
+      assert(staticV.shape[0] === bsz * numHeads, `expecting static_v.size(0) of ${bsz * numHeads}, but got ${staticV.shape[0]}`);
+      assert(staticV.shape[2] === headDim, `expecting static_v.size(2) of ${headDim}, but got ${staticV.shape[2]}`);
+      v = staticV;
+    }
+    if (addZeroAttn) {
+      const zs = [bsz * numHeads, 1, headDim];
+      k = callOp("aten::cat", [k, callOp("aten::zeros", zs, { dtype: k.dtype, device: k.device })], 1);
+      v = callOp("aten::cat", [v, callOp("aten::zeros", zs, { dtype: v.dtype, device: v.device })], 1);
+      if (attnMask) attnMask = pad(attnMask, [0, 1]);
+      if (kpm) kpm = pad(kpm, [0, 1]);
+    }
+    const srcLen = k.shape[1];
+    if (kpm) {
+      assert(shapeEq(kpm, [bsz, srcLen]), `expecting key_padding_mask shape of ${tup([bsz, srcLen])}, but got ${sizeStr(kpm.shape)}`);
+      kpm = kpm.view(bsz, 1, 1, srcLen).expand(-1, numHeads, -1, -1).reshape(bsz * numHeads, 1, srcLen);
+      if (!attnMask) attnMask = kpm;
+      else if (attnMask.dtype.name === "bool") attnMask = callOp("aten::logical_or", attnMask, kpm) as Tensor;
+      else attnMask = attnMask.maskedFill(kpm, -Infinity);
+    }
+    if (attnMask && attnMask.dtype.name === "bool") {
+      const m: Tensor = callOp("aten::zeros_like", attnMask, { dtype: q.dtype });
+      m.maskedFill_(attnMask, -Infinity);
+      attnMask = m;
+    }
+    const p = training ? dropoutP : 0.0;
+    const E = q.shape[2];
+    const qScaled = q.div(Math.sqrt(E));
+    const kt = k.transpose(-2, -1);
+    let w: Tensor = attnMask ? callOp("aten::baddbmm", attnMask, qScaled, kt) : callOp("aten::bmm", qScaled, kt);
+    w = w.softmax(-1);
+    if (p > 0.0) w = dropout(w, { p });
+    let out: Tensor = callOp("aten::bmm", w, v);
+    out = out.transpose(0, 1).contiguous().view(tgtLen * bsz, embedDim);
+    out = linear(out, outProjWeight, outProjBias);
+    out = out.view(tgtLen, bsz, out.shape[1]);
+    if (needWeights) {
+      w = w.view(bsz, numHeads, tgtLen, srcLen);
+      if (avg) w = w.sum({ dim: 1 }).div(numHeads);
+      if (!batched) { out = out.squeeze(1); w = w.squeeze(0); }
+      return [out, w] as [Tensor, Tensor | null];
+    }
+    if (!batched) out = out.squeeze(1);
+    return [out, null] as [Tensor, Tensor | null];
+  });
 }

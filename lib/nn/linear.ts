@@ -42,3 +42,6 @@ export class Linear extends Module {
   extraRepr(): string { return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${pyBool(this.bias !== null)}`; }
 }
 builtin(Linear);
+
+/** A Linear under another name, as PyTorch's MultiheadAttention.out_proj is (it prints as such). */
+export class NonDynamicallyQuantizableLinear extends Linear {}
