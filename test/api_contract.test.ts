@@ -46,6 +46,11 @@ describe("API.md contract", function () {
       expect(t.requiresGrad).to.equal(false);
       expect(t.toArray()).to.deep.equal([[1, 2], [3, 4]]);
       expect(torch.tensor([1, 2], { requiresGrad: true, dtype: torch.float64 }).requiresGrad).to.equal(true);
+      // JS writes Python's [2.0, 3.0] as [2, 3]: with requiresGrad and no dtype, the default float dtype
+      const w = torch.tensor([2.0, 3.0], { requiresGrad: true });
+      expect(w.dtype).to.equal(torch.float32);
+      expect(w.requiresGrad).to.equal(true);
+      expect(torch.tensor([2.0, 3.0]).dtype).to.equal(torch.int64);
     });
 
     it("fromTypedArray copies unless { share: true }", () => {
@@ -193,6 +198,9 @@ describe("API.md contract", function () {
       expect(torch.stack([a, a]).shape).to.deep.equal([2, 2, 3]);
       expect(torch.stack([a, a], 1).shape).to.deep.equal([2, 2, 3]);
       expect(torch.stack([a, a], 2).shape).to.deep.equal([2, 3, 2]);
+      const u = torch.tensor([[0.5, -3.], [1., -10.]]);
+      expect(u.softmax({ dim: 1 }).equal(u.softmax(1))).to.equal(true);          // option style like argmax({ dim })
+      expect(u.logSoftmax({ dim: 0 }).equal(u.logSoftmax(0))).to.equal(true);
     });
 
     it("torch.ops.aten.<anyOp>(...) through the dispatcher", () => {
@@ -217,6 +225,11 @@ describe("API.md contract", function () {
       const g = torch.autograd.grad([y2], [w]);
       expect(g).to.have.length(1);
       expectMatches(g[0], R.autograd_grad, 1e-6);
+      // second order: Python gives [12., 27.] (grad_fn=<MulBackward0>) and [12., 18.]
+      const v = torch.tensor([2.0, 3.0], { requiresGrad: true });
+      const [g1] = torch.autograd.grad([v.pow(3).sum()], [v], { createGraph: true });
+      expect(g1.toString()).to.equal("tensor([12., 27.], grad_fn=<MulBackward0>)");
+      expect(torch.autograd.grad([g1.sum()], [v])[0].toArray()).to.deep.equal([12, 18]);
     });
 
     it("noGrad / enableGrad / detach", () => {
@@ -633,6 +646,12 @@ describe("API.md contract", function () {
     for (const [k, [make, n, metrics]] of Object.entries(scheds)) {
       it(`${k}: lr sequence equals Python's`, () => closeArr(lrs(make, n, metrics), R.sched[k], 1e-12, k));
     }
+    it("ReduceLROnPlateau.step() without the metric: a clear TypeError", () => {
+      const opt = new optim.SGD([torch.zeros([1], { requiresGrad: true })], { lr: 0.1 });
+      const sched = new optim.lrScheduler.ReduceLROnPlateau(opt, { mode: "min", factor: 0.5, patience: 5, minLr: 1e-6 });
+      expect(() => (sched as any).step()).to.throw(TypeError, /metric.*required/);
+      sched.step(torch.tensor(0.5));
+    });
     it("OneCycleLR cycles momentum as Python's", () => {
       closeArr(lrs((o) => new S.OneCycleLR(o, 1.0, { totalSteps: 10 }), 9, undefined, "momentum"), R.sched_onecycle_momentum, 1e-12);
     });

@@ -479,6 +479,8 @@ export class ReduceLROnPlateau {
 
   /** Feeds one epoch's metric (a number or a one-element tensor). */
   step(metric: number | { item(): number }, epoch?: number): void {
+    if (typeof metric !== "number" && typeof (metric as any)?.item !== "function")
+      throw new TypeError("ReduceLROnPlateau.step(metric): the metric to watch (a number or a one-element Tensor, e.g. the validation loss) is required");
     const current = typeof metric === "number" ? metric : Number(metric.item());
     this.lastEpoch = epoch === undefined ? this.lastEpoch + 1 : epoch;
     if (this.isBetter(current, this.best)) { this.best = current; this.numBadEpochs = 0; }
