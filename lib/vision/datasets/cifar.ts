@@ -28,8 +28,9 @@ interface Loaded { data: Tensor; targets: Tensor; coarse: Tensor | null; classes
 
 /**
  * CIFAR-10: 32x32 RGB images in 10 classes, read from the official binary files
- * (root/cifar-10-batches-bin/data_batch_{1..5}.bin, test_batch.bin). `data` is uint8 [N, 32, 32, 3] as in
- * torchvision; items are [HWCImage, label].
+ * (root/cifar-10-batches-bin/data_batch_{1..5}.bin, test_batch.bin) or, when those are absent, from torchvision's
+ * python version (root/cifar-10-batches-py/data_batch_{1..5}, test_batch, batches.meta). `data` is uint8
+ * [N, 32, 32, 3] as in torchvision; items are [HWCImage, label].
  */
 export class CIFAR10 extends ImageTensorDataset {
   static baseFolder = "cifar-10-batches-bin";
@@ -174,7 +175,8 @@ export class CIFAR10 extends ImageTensorDataset {
   protected extraRepr(): string[] { return [`Split: ${this.train ? "Train" : "Test"}`]; }
 }
 
-/** CIFAR-100: 100 fine classes (targets) in 20 coarse ones (coarseTargets), from cifar-100-binary/{train,test}.bin. */
+/** CIFAR-100: 100 fine classes (targets) in 20 coarse ones (coarseTargets), from cifar-100-binary/{train,test}.bin
+ *  (or torchvision's cifar-100-python/{train,test,meta}). */
 export class CIFAR100 extends CIFAR10 {
   static baseFolder = "cifar-100-binary";
   static url = "https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz";
