@@ -708,7 +708,7 @@ describe("API.md contract", function () {
       expect(sizes).to.deep.equal([64, 36]);
     });
 
-    it("CIFAR10 reads a torchvision-layout folder (cifar-10-batches-py, written by Python) like torchvision", function () {
+    it("CIFAR10/CIFAR100 read torchvision-layout folders (cifar-10-batches-py, cifar-100-python, written by Python) like torchvision", function () {
       requirePython(this, true);
       const dir = tmpdir("api-cifar-py");
       try {
@@ -726,8 +726,17 @@ with open(os.path.join(d, "batches.meta"), "wb") as f:
 import torchvision, torchvision.datasets.cifar as C
 C.check_integrity = lambda *a, **k: True   # the test's files are not the official ones
 ds = torchvision.datasets.CIFAR10(root, train=True)
+d = os.path.join(root, "cifar-100-python"); os.makedirs(d)
+for name, n in [("train", 5), ("test", 3)]:
+    with open(os.path.join(d, name), "wb") as f:
+        pickle.dump({"data": rng.randint(0, 256, (n, 3072)).astype(np.uint8), "fine_labels": [int(v) for v in rng.randint(0, 100, n)],
+                     "coarse_labels": [int(v) for v in rng.randint(0, 20, n)]}, f)
+with open(os.path.join(d, "meta"), "wb") as f:
+    pickle.dump({"fine_label_names": ["f%d" % i for i in range(100)], "coarse_label_names": ["c%d" % i for i in range(20)]}, f)
+c100 = torchvision.datasets.CIFAR100(root, train=True)
 print(json.dumps({"n": len(ds), "targets": ds.targets, "classes": ds.classes, "sum": int(ds.data.astype(np.int64).sum()),
-                  "px": ds.data[4, 5, 6].tolist(), "shape": list(ds.data.shape)}))`, dir);
+                  "px": ds.data[4, 5, 6].tolist(), "shape": list(ds.data.shape),
+                  "c100": {"targets": c100.targets, "classes": c100.classes, "sum": int(c100.data.astype(np.int64).sum())}}))`, dir);
         const ds = new vision.datasets.CIFAR10({ root: dir, train: true, download: true });
         expect(ds.length).to.equal(ref.n);
         expect(ds.targets).to.deep.equal(ref.targets);
@@ -743,6 +752,10 @@ print(json.dumps({"n": len(ds), "targets": ds.targets, "classes": ds.classes, "s
           labels.push(...(ls.toArray() as number[]));
         }
         expect(labels).to.deep.equal(ref.targets);
+        const c100 = new vision.datasets.CIFAR100({ root: dir, train: true, download: true });
+        expect(c100.targets).to.deep.equal(ref.c100.targets);
+        expect(c100.classes).to.deep.equal(ref.c100.classes);
+        expect(c100.data.to(torch.int64).sum().item()).to.equal(ref.c100.sum);
       } finally { rmrf(dir); }
     });
 
