@@ -228,8 +228,8 @@ describe("API.md contract", function () {
       // second order: Python gives [12., 27.] (grad_fn=<MulBackward0>) and [12., 18.]
       const v = torch.tensor([2.0, 3.0], { requiresGrad: true });
       const [g1] = torch.autograd.grad([v.pow(3).sum()], [v], { createGraph: true });
-      expect(g1.toString()).to.equal("tensor([12., 27.], grad_fn=<MulBackward0>)");
-      expect(torch.autograd.grad([g1.sum()], [v])[0].toArray()).to.deep.equal([12, 18]);
+      expect(g1!.toString()).to.equal("tensor([12., 27.], grad_fn=<MulBackward0>)");
+      expect(torch.autograd.grad([g1!.sum()], [v])[0]!.toArray()).to.deep.equal([12, 18]);
     });
 
     it("noGrad / enableGrad / detach", () => {
