@@ -475,11 +475,13 @@ export class Tensor {
   }
 
   // ---- activations and misc ----
-  softmax(dim: number, opts?: { dtype?: DType }): Tensor {
+  softmax(dim: number | { dim: number; dtype?: DType }, opts?: { dtype?: DType }): Tensor {
+    if (dim !== null && typeof dim === "object") { opts = dim; dim = dim.dim; }
     const h = Number.isInteger(dim) ? opSoftmax.optional : -1;
     return h >= 0 ? new Tensor(native.TIO(h, this._id, dim, opts?.dtype ?? null)) : callOp("aten::softmax", this, dim, opts?.dtype ?? null);
   }
-  logSoftmax(dim: number, opts?: { dtype?: DType }): Tensor {
+  logSoftmax(dim: number | { dim: number; dtype?: DType }, opts?: { dtype?: DType }): Tensor {
+    if (dim !== null && typeof dim === "object") { opts = dim; dim = dim.dim; }
     const h = Number.isInteger(dim) ? opLogSoftmax.optional : -1;
     return h >= 0 ? new Tensor(native.TIO(h, this._id, dim, opts?.dtype ?? null)) : callOp("aten::log_softmax", this, dim, opts?.dtype ?? null);
   }
@@ -534,7 +536,10 @@ export function tensor(data: any, opts?: TensorOptions): Tensor {
   let arr: ArrayBufferView;
   if (flat.length && flat.every((x) => typeof x === "boolean")) { dtype = dt.bool; arr = Uint8Array.from(flat, (x) => (x ? 1 : 0)); }
   else if (flat.every((x) => typeof x === "number" || typeof x === "boolean")) {
-    const ints = flat.length > 0 && flat.every((x) => typeof x === "boolean" || Number.isInteger(x));
+    // JS has no float literals: [1.0, 2.0] reads as integers. Integer tensors cannot require grad, so
+    // { requiresGrad: true } without a dtype means the default float dtype (Python's [1., 2.]).
+    const ints = flat.length > 0 && flat.every((x) => typeof x === "boolean" || Number.isInteger(x)) &&
+      !(opts?.requiresGrad && !opts.dtype && !flat.some((x) => typeof x === "boolean"));
     if (ints && (!opts?.dtype || !opts.dtype.isFloatingPoint)) { dtype = dt.int64; arr = BigInt64Array.from(flat, (x) => BigInt(Number(x))); }
     else { dtype = dt.float64; arr = Float64Array.from(flat, Number); }
     if (!opts?.dtype && dtype === dt.float64) {

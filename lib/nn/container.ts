@@ -37,6 +37,8 @@ export class Sequential extends Module {
     const vals = [...this._modules.values()];
     return vals[absIndex(i, vals.length)]!;
   }
+  /** Same as at(i) (Python's seq[i]). */
+  get(i: number): Module { return this.at(i); }
   /** A new Sequential over modules start..end (shared, names kept), like seq[start:end]. */
   slice(start?: number, end?: number): Sequential {
     return new Sequential(new Map([...this._modules.entries()].slice(start, end) as [string, Module][]));
@@ -117,6 +119,8 @@ export class ModuleList extends Module {
     const vals = [...this._modules.values()];
     return vals[absIndex(i, vals.length)]!;
   }
+  /** The module at index i (Python's ml[i]); same as at(i). */
+  get(i: number): Module { return this.at(i); }
   /** Replaces the module at index i. */
   set(i: number, m: Module): void { this.registerModule(String(absIndex(i, this.length)), m); }
   append(m: Module): this { this.registerModule(String(this.length), m); return this; }

@@ -7,7 +7,12 @@ import { Kind, PlanBuilder, builtin, planForward } from "./plan";
 export class Flatten extends Module {
   startDim: number;
   endDim: number;
-  constructor(startDim = 1, endDim = -1) { super(); this.startDim = startDim; this.endDim = endDim; }
+  constructor(startDim: number | { startDim?: number; endDim?: number } = 1, endDim = -1) {
+    super();
+    if (startDim !== null && typeof startDim === "object") { endDim = startDim.endDim ?? -1; startDim = startDim.startDim ?? 1; }
+    if (!Number.isInteger(startDim) || !Number.isInteger(endDim)) throw new TypeError(`Flatten: startDim and endDim must be integers, got ${startDim}, ${endDim}`);
+    this.startDim = startDim; this.endDim = endDim;
+  }
   _plan(b: PlanBuilder): void { b.num(Kind.Flatten).num(this.startDim).num(this.endDim); }
   forward(x: Tensor): Tensor { return planForward(this, x); }
   extraRepr(): string { return `start_dim=${this.startDim}, end_dim=${this.endDim}`; }

@@ -479,6 +479,8 @@ export class ReduceLROnPlateau {
 
   /** Feeds one epoch's metric (a number or a one-element tensor). */
   step(metric: number | { item(): number }, epoch?: number): void {
+    if (typeof metric !== "number" && typeof (metric as any)?.item !== "function")
+      throw new TypeError("ReduceLROnPlateau.step(metric): the metric to watch (a number or a one-element Tensor, e.g. the validation loss) is required");
     const current = typeof metric === "number" ? metric : Number(metric.item());
     this.lastEpoch = epoch === undefined ? this.lastEpoch + 1 : epoch;
     if (this.isBetter(current, this.best)) { this.best = current; this.numBadEpochs = 0; }
@@ -659,8 +661,10 @@ export class OneCycleLR extends LRScheduler {
   useBeta1 = false;
   protected readonly stateKeys = ["total_steps", "_schedule_phases", "_anneal_func_type", "cycle_momentum", "use_beta1", ...BASE_KEYS];
 
-  constructor(optimizer: Optimizer, maxLr: number | number[], opts: OneCycleLROptions = {}) {
+  constructor(optimizer: Optimizer, maxLr: number | number[] | ({ maxLr: number | number[] } & OneCycleLROptions), opts: OneCycleLROptions = {}) {
     super(optimizer);
+    if (isOpts(maxLr)) { opts = maxLr as any; maxLr = (maxLr as any).maxLr; }
+    if (maxLr === undefined) throw new TypeError("OneCycleLR: maxLr is required (new OneCycleLR(opt, maxLr, { totalSteps }) or { maxLr, totalSteps })");
     const { totalSteps, epochs, stepsPerEpoch } = opts;
     if (totalSteps === undefined && epochs === undefined && stepsPerEpoch === undefined)
       throw new Error("You must define either totalSteps OR (epochs AND stepsPerEpoch)");
@@ -686,7 +690,7 @@ export class OneCycleLR extends LRScheduler {
     if (strategy !== "cos" && strategy !== "linear") throw new RangeError(`anneal_strategy must by one of 'cos' or 'linear', instead got ${strategy}`);
     this._annealFuncType = strategy;
     const lastEpoch = opts.lastEpoch ?? -1;
-    const maxLrs = formatParam("max_lr", optimizer, maxLr);
+    const maxLrs = formatParam("max_lr", optimizer, maxLr as number | number[]);
     const div = opts.divFactor ?? 25., finalDiv = opts.finalDivFactor ?? 1e4;
     if (lastEpoch === -1) {
       optimizer.paramGroups.forEach((g, i) => {

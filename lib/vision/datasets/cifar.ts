@@ -4,6 +4,7 @@ import * as path from "path";
 import { Tensor, fromTypedArray } from "../../tensor";
 import { tidy, keep } from "../../memory";
 import { ImageTensorDataset, VisionDatasetOptions, downloadAndExtractArchive, checkIntegrity } from "./utils";
+import { loadNumpyPickle, dictGet, NdArray } from "./_numpy_pickle";
 
 export interface CIFAROptions extends VisionDatasetOptions {
   /** The training set (5 batches, 50,000 images) or the test set (10,000). */
@@ -27,8 +28,9 @@ interface Loaded { data: Tensor; targets: Tensor; coarse: Tensor | null; classes
 
 /**
  * CIFAR-10: 32x32 RGB images in 10 classes, read from the official binary files
- * (root/cifar-10-batches-bin/data_batch_{1..5}.bin, test_batch.bin). `data` is uint8 [N, 32, 32, 3] as in
- * torchvision; items are [HWCImage, label].
+ * (root/cifar-10-batches-bin/data_batch_{1..5}.bin, test_batch.bin) or, when those are absent, from torchvision's
+ * python version (root/cifar-10-batches-py/data_batch_{1..5}, test_batch, batches.meta). `data` is uint8
+ * [N, 32, 32, 3] as in torchvision; items are [HWCImage, label].
  */
 export class CIFAR10 extends ImageTensorDataset {
   static baseFolder = "cifar-10-batches-bin";
@@ -44,6 +46,13 @@ export class CIFAR10 extends ImageTensorDataset {
   static labelIndex = 0;
   static numClasses = 10;
   static defaultClasses = CIFAR10_CLASSES;
+  /** torchvision's files (the "python version", numpy arrays in pickles), read when the binary ones are absent. */
+  static pyFolder = "cifar-10-batches-py";
+  static pyTrainList = ["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5"];
+  static pyTestList = ["test_batch"];
+  static pyMetaFile = "batches.meta";
+  static pyLabelsKey = "labels";
+  static pyNamesKey = "label_names";
 
   readonly train: boolean;
   /** The folder the files were read from. */
@@ -68,6 +77,7 @@ export class CIFAR10 extends ImageTensorDataset {
   static download(root: string): void {
     const dir = path.join(root, this.baseFolder);
     if ([...this.trainList, ...this.testList].every((f) => checkIntegrity(path.join(dir, f)))) return;
+    if ([...this.pyTrainList, ...this.pyTestList].every((f) => checkIntegrity(path.join(root, this.pyFolder, f)))) return;
     downloadAndExtractArchive(this.url, root, { filename: this.filename, md5: this.tgzMd5 });
   }
 
@@ -76,7 +86,12 @@ export class CIFAR10 extends ImageTensorDataset {
     const dirs = [path.join(root, this.baseFolder), root];
     const dir = dirs.find((d) => files.every((f) => fs.existsSync(path.join(d, f))));
     if (!dir) {
-      throw new Error(`${this.name}: dataset files not found. Looked for ${files.join(", ")} in ${dirs.join(" and ")}. ` +
+      const pyFiles = train ? this.pyTrainList : this.pyTestList;
+      const pyDirs = [path.join(root, this.pyFolder), root];
+      const pyDir = pyDirs.find((d) => pyFiles.every((f) => fs.existsSync(path.join(d, f))));
+      if (pyDir) return this.loadPython(pyDir, pyFiles);
+      throw new Error(`${this.name}: dataset files not found. Looked for ${files.join(", ")} in ${dirs.join(" and ")} ` +
+        `(or torchvision's ${pyFiles.join(", ")} in ${pyDirs[0]}). ` +
         `Pass download: true to fetch ${this.url} (MD5 ${this.tgzMd5}) into ${root}, or download that archive and extract it there.`);
     }
     const rec = this.labelBytes + 3072;
@@ -121,10 +136,47 @@ export class CIFAR10 extends ImageTensorDataset {
     }
     return { data, targets, coarse: coarse ? fromTypedArray(coarse) : null, classes, folder: dir };
   }
+  /** Reads torchvision's pickled batches (dicts with data: uint8 [N, 3072] and the labels list). */
+  protected static loadPython(dir: string, files: string[]): Loaded {
+    const pixels: Uint8Array[] = [];
+    const labels: number[] = [], coarse: number[] = [];
+    for (const f of files) {
+      const p = path.join(dir, f);
+      let d: any;
+      try { d = loadNumpyPickle(fs.readFileSync(p)); } catch (e: any) { throw new Error(`${p}: not a ${this.name} (python version) batch: ${e.message}`); }
+      const arr = dictGet(d, "data"), ls = dictGet(d, this.pyLabelsKey);
+      if (!(arr instanceof NdArray) || !Array.isArray(ls))
+        throw new Error(`${p}: expected a dict with 'data' (a numpy array) and '${this.pyLabelsKey}' (a list)`);
+      const n = arr.shape[0];
+      if (arr.fortran || arr.dtype.replace(/^[<>|=]/, "") !== "u1" || arr.size !== n * 3072 || ls.length !== n || arr.bytes.length !== n * 3072)
+        throw new Error(`${p}: 'data' must be a C-ordered uint8 array of ${ls.length} x 3072, found ${arr.dtype} ${JSON.stringify(arr.shape)}`);
+      for (const v of ls) if (!(Number(v) >= 0 && Number(v) < this.numClasses)) throw new Error(`${p}: label ${v} is out of range [0, ${this.numClasses})`);
+      pixels.push(arr.bytes);
+      labels.push(...ls.map(Number));
+      if (this.labelBytes > 1) coarse.push(...(dictGet(d, "coarse_labels") ?? []).map(Number));
+    }
+    const n = labels.length;
+    const pix = new Uint8Array(n * 3072);
+    let off = 0;
+    for (const b of pixels) { pix.set(b, off); off += b.length; }
+    const data = tidy(() => keep(fromTypedArray(pix, [n, 3, 32, 32], { share: true }).permute(0, 2, 3, 1).contiguous()));
+    let classes = this.defaultClasses;
+    const meta = path.join(dir, this.pyMetaFile);
+    if (fs.existsSync(meta)) {
+      try {
+        const names = dictGet(loadNumpyPickle(fs.readFileSync(meta)), this.pyNamesKey);
+        if (Array.isArray(names) && names.length === this.numClasses) classes = names.map(String);
+      } catch { /* keep the default names */ }
+    }
+    return { data, targets: fromTypedArray(BigInt64Array.from(labels, BigInt)), classes, folder: dir,
+      coarse: coarse.length === n && n > 0 ? fromTypedArray(BigInt64Array.from(coarse, BigInt)) : null };
+  }
+
   protected extraRepr(): string[] { return [`Split: ${this.train ? "Train" : "Test"}`]; }
 }
 
-/** CIFAR-100: 100 fine classes (targets) in 20 coarse ones (coarseTargets), from cifar-100-binary/{train,test}.bin. */
+/** CIFAR-100: 100 fine classes (targets) in 20 coarse ones (coarseTargets), from cifar-100-binary/{train,test}.bin
+ *  (or torchvision's cifar-100-python/{train,test,meta}). */
 export class CIFAR100 extends CIFAR10 {
   static baseFolder = "cifar-100-binary";
   static url = "https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz";
@@ -139,6 +191,12 @@ export class CIFAR100 extends CIFAR10 {
   static numClasses = 100;
   static defaultClasses = CIFAR100_CLASSES;
   static coarseClasses = CIFAR100_COARSE;
+  static pyFolder = "cifar-100-python";
+  static pyTrainList = ["train"];
+  static pyTestList = ["test"];
+  static pyMetaFile = "meta";
+  static pyLabelsKey = "fine_labels";
+  static pyNamesKey = "fine_label_names";
 
   /** The 20 superclass labels. */
   get coarseTargets(): number[] { return Array.from((this as any)._coarse.data() as BigInt64Array, Number); }
