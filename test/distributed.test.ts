@@ -121,6 +121,16 @@ describe("distributed", function () {
     expect(r[0].text).to.match(/^DistributedDataParallel\(\n  \(module\): Sequential\(/);
   });
 
+  it("DistributedDataParallel on CUDA tensors (gloo, 2 ranks sharing one GPU) follows Python's CPU DDP", async function () {
+    if (!torch.cuda.isAvailable()) this.skip();
+    const ref = loadFixture("distributed", "ddp.json");
+    const store = path.join(os.tmpdir(), `torchts-ddp-cuda-${process.pid}-${Date.now()}`);
+    const r = await runRanks("ddp", 2, `file://${store}`, { TORCHTS_DIST_DEVICE: "cuda" });
+    fs.rmSync(store, { force: true });
+    for (let k = 0; k < 2; k++) r[k].losses.forEach((l: number, i: number) => expect(l, `rank ${k} step ${i}`).to.be.closeTo(ref.ranks[k].losses[i], 1e-3));
+    for (const k of Object.keys(r[0].state)) if (!/running|num_batches/.test(k)) expect(r[0].state[k], k).to.deep.equal(r[1].state[k]);
+  });
+
   it("unused parameters: a clear error, or averaged gradients with findUnusedParameters", async () => {
     const port = await freePort();
     const r = await runRanks("unused", 2, `tcp://127.0.0.1:${port}`);

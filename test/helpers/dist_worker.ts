@@ -14,7 +14,7 @@ function net(): nn.Sequential {
   return new nn.Sequential(new nn.Conv2d(3, 4, 3, { padding: 1 }), new nn.BatchNorm2d(4), new nn.ReLU(), new nn.MaxPool2d(2),
     new nn.Flatten(), new nn.Linear(4 * 4 * 4, 5));
 }
-const rows = (t: torch.Tensor, idx: number[]) => torch.tidy(() => t.indexSelect(0, torch.tensor(idx)));
+const rows = (t: torch.Tensor, idx: number[]) => torch.tidy(() => t.indexSelect(0, torch.tensor(idx).to(t.device)));
 
 function collectives(): void {
   const t = torch.tensor([rank + 1, 10 * (rank + 1)], { dtype: torch.float32 });
@@ -61,11 +61,12 @@ function collectives(): void {
 
 function ddp(): void {
   const N = 24, STEPS = 4;
+  const dev = process.env.TORCHTS_DIST_DEVICE ?? "cpu";   // "cuda": both ranks share cuda:0 (gloo on CUDA tensors)
   torch.manualSeed(10);
-  const X = torch.randn([N, 3, 8, 8]);
-  const Y = torch.randint(0, 5, [N]);
+  const X = torch.randn([N, 3, 8, 8]).to(dev);
+  const Y = torch.randint(0, 5, [N]).to(dev);
   torch.manualSeed(rank);
-  const inner = net();
+  const inner = net().to(dev);
   const model = new nn.parallel.DistributedDataParallel(inner);
   const opt = new optim.Adam(model.parameters(), { lr: 1e-2 });
   const sampler = new data.DistributedSampler({ length: N }, { shuffle: true, seed: 3 });
