@@ -12,6 +12,7 @@
 #include <torch/csrc/jit/frontend/tracer.h>
 #include <torch/csrc/autograd/functions/utils.h>
 #include "simd.h"
+#include "node.h"
 
 namespace tts {
 
@@ -115,7 +116,7 @@ struct LinearBackward : public torch::autograd::Node {
   std::string name() const override { return bias_ ? "AddmmBackward0" : "MmBackward0"; }
   void release_variables() override { x_.reset_data(); w_.reset_data(); }
   torch::autograd::variable_list apply(torch::autograd::variable_list&& go) override {
-    at::Tensor x = x_.unpack(shared_from_this()), w = w_.unpack(shared_from_this());
+    at::Tensor x = x_.unpack(SelfPtr(this)), w = w_.unpack(SelfPtr(this));
     at::Tensor gx, gw, gb;
     if (!go[0].defined()) return {gx, gw, gb};
     at::Tensor g = go[0].contiguous();
@@ -136,7 +137,7 @@ static at::Tensor FastLinear(const at::Tensor& x, const at::Tensor& w, const at:
   at::Tensor xc = x.contiguous(), wc = w.contiguous(), bc = b.defined() ? b.contiguous() : b;
   bool grad = at::GradMode::is_enabled() && (x.requires_grad() || w.requires_grad() || (b.defined() && b.requires_grad()));
   if (!grad) return Forward(xc, wc, bc);
-  auto node = std::shared_ptr<LinearBackward>(new LinearBackward(), torch::autograd::deleteNode);
+  auto node = MakeNode<LinearBackward>();
   node->set_next_edges(torch::autograd::collect_next_edges(xc, wc, bc));
   node->x_ = torch::autograd::SavedVariable(xc, false);
   node->w_ = torch::autograd::SavedVariable(wc, false);

@@ -8,6 +8,7 @@
 #include "common.h"
 #include <torch/csrc/jit/frontend/tracer.h>
 #include <torch/csrc/autograd/functions/utils.h>
+#include "node.h"
 
 namespace tts {
 
@@ -90,7 +91,7 @@ at::Tensor MaxPool2x2(const at::Tensor& x, at::IntArrayRef k, at::IntArrayRef s,
     return at::Tensor();
   if (!at::GradMode::is_enabled() || !x.requires_grad() || torch::jit::tracer::isTracing() || !Enabled())
     return at::Tensor();
-  auto node = std::shared_ptr<MaxPool2DWithIndicesBackward0>(new MaxPool2DWithIndicesBackward0(), torch::autograd::deleteNode);
+  auto node = MakeNode<MaxPool2DWithIndicesBackward0>();
   node->set_next_edges(torch::autograd::collect_next_edges(x));
   node->self_ = torch::autograd::SavedVariable(x, false);
   auto r = Forward(x);

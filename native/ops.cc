@@ -551,11 +551,16 @@ static bool DefaultMode() {
   if (!gTlsCaptured) return false;
   return k.included_ == gTlsIncluded && k.excluded_ == gTlsExcluded;
 }
+// Named tensors: gone from newer libtorch, where no tensor has names.
+template <class T>
+static auto HasNames(const T& t, int) -> decltype(t.has_names()) { return t.has_names(); }
+template <class T>
+static bool HasNames(const T&, long) { return false; }
 static bool Plain(const at::Tensor& t) {
   auto st = t.scalar_type();
   return (st == at::kFloat || st == at::kDouble) && t.device().is_cpu() && t.layout() == at::kStrided &&
          t.numel() <= kFastMax && t.is_contiguous() && !t.requires_grad() && !t._fw_grad(0).defined() &&
-         !t.is_conj() && !t.is_neg() && !t.has_names();
+         !t.is_conj() && !t.is_neg() && !HasNames(t, 0);
 }
 static at::Tensor NewLike(const at::Tensor& t) {
   return at::detail::empty_cpu(t.sizes(), t.scalar_type(), false, c10::nullopt);

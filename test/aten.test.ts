@@ -39,7 +39,8 @@ describe("torch.ops.aten", () => {
     expect(aten.clone(t, { memory_format: torch.channelsLast }).isContiguous({ memoryFormat: torch.channelsLast })).to.equal(true);
     expect(arr(aten.div(torch.tensor([7, -7]), torch.tensor([2, 2]), { roundingMode: "floor" }))).to.deep.equal([3, -4]);
     expect(arr(aten.div(torch.tensor([7, -7]), torch.tensor([2, 2]), { rounding_mode: "trunc" }))).to.deep.equal([3, -3]);
-    expect(() => aten.sum(x, { bogus: 1 })).to.throw(TypeError, /invalid combination/);
+    // One line when every overload gives that reason (libtorch 2.x without named tensors), else one per overload.
+    expect(() => aten.sum(x, { bogus: 1 })).to.throw(TypeError, /unexpected keyword argument 'bogus'/);
   });
 
   it("an explicit overload: torch.ops.aten.add.Scalar, .Tensor, .default", () => {

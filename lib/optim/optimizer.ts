@@ -3,7 +3,7 @@
 import { native } from "../native";
 import { Tensor } from "../tensor";
 import { keep } from "../memory";
-import { enableGrad } from "../autograd";
+import { enableGrad, noGrad } from "../autograd";
 import { callOp } from "../ops";
 import { float32 } from "../dtype";
 
@@ -93,10 +93,14 @@ export abstract class Optimizer {
   step(closure?: () => any): any {
     this._cudaGraphCaptureHealthCheck();
     const loss = closure ? enableGrad(closure) : undefined;
-    for (const g of this.paramGroups) {
-      const ps = this.withGrad(g);
-      if (ps.length) this.updateGroup(g, ps);
-    }
+    // The update itself runs without autograd, as PyTorch's step does (libtorch 2.x records foreach ops, and an
+    // in-place _foreach_add_ on parameters that require grad would then throw).
+    noGrad(() => {
+      for (const g of this.paramGroups) {
+        const ps = this.withGrad(g);
+        if (ps.length) this.updateGroup(g, ps);
+      }
+    });
     return loss;
   }
 
