@@ -16,6 +16,15 @@ bool FusedAdamApplies(const at::Tensor& param, const at::Tensor& grad, const at:
 void FusedAdam(const at::Tensor& param, const at::Tensor& grad, const at::Tensor& expAvg, const at::Tensor& expAvgSq,
                const AdamArgs& a);
 
+// Adam's first moment as the installed PyTorch computes it: 1.13 mul_(beta1).add_(grad, 1 - beta1); 2.x lerp_.
+inline void AdamFirstMoment(at::Tensor& expAvg, const at::Tensor& grad, double beta1) {
+#if TORCH_VERSION_MAJOR >= 2
+  expAvg.lerp_(grad, 1 - beta1);
+#else
+  expAvg.mul_(beta1).add_(grad, 1 - beta1);
+#endif
+}
+
 }  // namespace tts
 
 namespace tts {

@@ -75,12 +75,13 @@ static void RunFused(const at::Tensor& p, const at::Tensor& g, const at::Tensor&
 #endif
 }
 
-// The op sequence of optim.cc (PyTorch's _single_tensor_adam(w), without amsgrad).
+// The op sequence of optim.cc (PyTorch's _single_tensor_adam(w), without amsgrad). On 2.x (lerp_) the fused pass
+// differs from it, the probe says so and the op sequence runs.
 static void AdamOps(at::Tensor param, at::Tensor grad, at::Tensor exp_avg, at::Tensor exp_avg_sq, const AdamArgs& a) {
   if (a.maximize) grad = grad.neg();
   if (a.decoupled) param.mul_(1 - a.lr * a.weightDecay);
   else if (a.weightDecay != 0) grad = grad.add(param, a.weightDecay);
-  exp_avg.mul_(a.beta1).add_(grad, 1 - a.beta1);
+  AdamFirstMoment(exp_avg, grad, a.beta1);
   exp_avg_sq.mul_(a.beta2).addcmul_(grad, grad.conj(), 1 - a.beta2);
   double bc1 = 1 - std::pow(a.beta1, a.step), bc2 = 1 - std::pow(a.beta2, a.step);
   at::Tensor denom = (exp_avg_sq.sqrt() / std::sqrt(bc2)).add_(a.eps);

@@ -140,7 +140,7 @@ static Napi::Value OptimAdam(const Napi::CallbackInfo& info) {
       if (wd != 0) grad = grad.add(param, wd);
       if (param.is_complex()) { grad = at::view_as_real(grad); exp_avg = at::view_as_real(exp_avg); exp_avg_sq = at::view_as_real(exp_avg_sq); param = at::view_as_real(param); }
     }
-    exp_avg.mul_(beta1).add_(grad, 1 - beta1);
+    AdamFirstMoment(exp_avg, grad, beta1);
     exp_avg_sq.mul_(beta2).addcmul_(grad, grad.conj(), 1 - beta2);
     if (capturable) {
       // The bias corrections as float64 scalars on the device, from the step counter there (no .item()), applied
