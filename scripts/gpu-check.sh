@@ -13,6 +13,7 @@
 #   doctor    what was built and what it sees (lib/cli.ts through ts-node, no tsc needed)
 #   cuda      test/cuda.test.ts and test/amp.test.ts (the CUDA-specific ones) first
 #   bench     bench/gpu.ts (torchts against Python PyTorch on the same GPU)
+#   dist      test/distributed.test.ts (gloo from the packed headers, nccl from pip's nvidia-nccl; DDP on CUDA)
 #   suite     the rest of the test suite, spec reporter (one line per test as it finishes), until the deadline
 # TypeScript runs transpile-only (no type-checking); nothing uses npx or the network.
 # Dry run (2-core CPU machine, no node on PATH, no network, python3 = pip torch 2.13 CPU, fresh tree + .device/
@@ -29,6 +30,8 @@ pack() {
   rm -rf "$DEV" && mkdir -p "$DEV"
   xz -T2 -6 -c "$(command -v node)" > "$DEV/node.xz"
   [ -d /usr/include/node ] && tar czf "$DEV/node-include.tgz" -C /usr include/node
+  # gloo's headers (Debian's libgloo-dev): pip's libtorch has gloo inside but ships no headers for it.
+  [ -d /usr/include/gloo ] && tar czf "$DEV/gloo-include.tgz" -C /usr/include gloo
   # Runtime modules for the build and the tests. node_modules may be a link (a worktree sharing another checkout's
   # modules): archive the folder it points to, named node_modules. Docs-only packages stay behind.
   local nm; nm=$(cd "$ROOT/node_modules" && pwd -P)
@@ -79,6 +82,9 @@ run() {
     export PATH="$T/bin:$PATH"
   fi
   [ -f "$DEV/node-include.tgz" ] && [ ! -d "$T/include/node" ] && tar xzf "$DEV/node-include.tgz" -C "$T"
+  if [ -f "$DEV/gloo-include.tgz" ] && [ -z "${TORCHTS_GLOO_INCLUDE:-}" ]; then
+    mkdir -p "$T/gloo-include" && tar xzf "$DEV/gloo-include.tgz" -C "$T/gloo-include" && export TORCHTS_GLOO_INCLUDE="$T/gloo-include"
+  fi
   [ -d "$ROOT/node_modules/mocha" ] || untar_to "$DEV/node_modules.txz" "$ROOT"
   echo "unpack rc=0 $(( $(date +%s) - t0 ))s" | tee -a "$LOG/timings.txt"
 
@@ -116,8 +122,11 @@ run() {
     cp "$LOG/bench.log" "$LOG/bench-gpu.txt"
     cat "$LOG/bench.log"
   fi
+  # torch.distributed and DataParallel on the GPU (their tests pick devices themselves).
+  phase dist 150 env -u TORCHTS_DEFAULT_DEVICE "$NODE" "${MOCHA[@]}" test/distributed.test.ts
+  tail -30 "$LOG/dist.log"
   local rest=(); local f
-  for f in test/*.test.ts; do case "$f" in test/cuda.test.ts|test/amp.test.ts) ;; *) rest+=("$f") ;; esac; done
+  for f in test/*.test.ts; do case "$f" in test/cuda.test.ts|test/amp.test.ts|test/distributed.test.ts) ;; *) rest+=("$f") ;; esac; done
   phase suite 100000 "$NODE" "${MOCHA[@]}" "${rest[@]}"
   summary "$LOG"
 }
@@ -127,7 +136,7 @@ summary() {
   echo "== summary ($(( $(date +%s) - START ))s in all)"
   cat "$LOG/timings.txt"
   local f
-  for f in cuda suite; do
+  for f in cuda dist suite; do
     [ -f "$LOG/$f.log" ] || continue
     echo "-- $f: $(grep -cE '^ +✔' "$LOG/$f.log") passed, $(grep -cE '^ +[0-9]+\) ' "$LOG/$f.log") failed so far"
     grep -E '^ +(passing|failing|pending)|^  [0-9]+ (passing|failing|pending)' "$LOG/$f.log"
