@@ -29,7 +29,7 @@ pack() {
   set -e
   rm -rf "$DEV" && mkdir -p "$DEV"
   xz -T2 -6 -c "$(command -v node)" > "$DEV/node.xz"
-  [ -d /usr/include/node ] && tar czf "$DEV/node-include.tgz" -C /usr include/node
+  # Node's own headers are not needed: cmake-js builds on the node-api-headers package (package.json napi_versions).
   # gloo's headers (Debian's libgloo-dev): pip's libtorch has gloo inside but ships no headers for it.
   [ -d /usr/include/gloo ] && tar czf "$DEV/gloo-include.tgz" -C /usr/include gloo
   # Runtime modules for the build and the tests. node_modules may be a link (a worktree sharing another checkout's
