@@ -203,13 +203,15 @@ describe("training-step kernels equal libtorch's op sequences bit for bit", () =
   });
 
   it(`Adam and AdamW steps equal PyTorch's op sequence (fused pass here: ${native.OptimFusedAdam()})`, () => {
-    // _single_tensor_adam(w) of PyTorch 1.13, op for op, with torchts tensor ops.
+    // _single_tensor_adam(w) of the installed PyTorch, op for op, with torchts tensor ops (2.x: lerp_ for the first moment).
+    const v2 = Number(torch.buildInfo.libtorchVersion.split(".")[0]) >= 2;
     function reference(p: Tensor, g: Tensor, m: Tensor, v: Tensor, step: number, o: { lr: number; b1: number; b2: number; eps: number; wd: number; maximize: boolean; decoupled: boolean }) {
       torch.tidy(() => {
         let grad: Tensor = o.maximize ? torch.callOp("aten::neg", g) : g;
         if (o.decoupled) p.mul_(1 - o.lr * o.wd);
         else if (o.wd !== 0) grad = grad.add(p, { alpha: o.wd });
-        m.mul_(o.b1).add_(grad, { alpha: 1 - o.b1 });
+        if (v2) m.inplace("aten::lerp_", grad, 1 - o.b1);
+        else m.mul_(o.b1).add_(grad, { alpha: 1 - o.b1 });
         v.mul_(o.b2).inplace("aten::addcmul_", grad, grad, { value: 1 - o.b2 });
         const bc1 = 1 - o.b1 ** step, bc2 = 1 - o.b2 ** step;
         const denom = (torch.callOp("aten::sqrt", v) as Tensor).div(Math.sqrt(bc2)).add_(o.eps);
