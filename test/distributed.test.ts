@@ -73,6 +73,27 @@ describe("distributed", function () {
     expect(dist.isInitialized()).to.equal(false);
   });
 
+  it("nccl: a world of one on cuda:0 (allReduce, broadcast, DDP step)", function () {
+    if (!torch.cuda.isAvailable() || !dist.isNcclAvailable()) this.skip();
+    const store = path.join(os.tmpdir(), `torchts-nccl-${process.pid}-${Date.now()}`);
+    dist.initProcessGroup({ backend: "nccl", initMethod: `file://${store}`, rank: 0, worldSize: 1 });
+    try {
+      const t = torch.tensor([1.5, 2.5], { device: "cuda" });
+      dist.allReduce(t);
+      dist.broadcast(t, 0);
+      expect(t.cpu().toArray()).to.deep.equal([1.5, 2.5]);
+      torch.manualSeed(0);
+      const m = new nn.Linear(4, 2).to("cuda");
+      const ref = new nn.Linear(4, 2).to("cuda");
+      ref.loadStateDict(m.stateDict());
+      const ddp = new nn.parallel.DistributedDataParallel(m, { deviceIds: [0] });
+      const x = torch.randn([8, 4], { device: "cuda" });
+      torch.tidy(() => { ddp.forward(x).square().sum().backward(); ref.forward(x).square().sum().backward(); });
+      const d = torch.tidy(() => m.weight.grad!.sub(ref.weight.grad!).abs().max().item());
+      expect(d).to.be.below(1e-6);
+    } finally { dist.destroyProcessGroup(); fs.rmSync(store, { force: true }); }
+  });
+
   it("collectives across 3 processes (tcp:// and env://)", async () => {
     const port = await freePort();
     const r = await runRanks("collectives", 3, "env://", { MASTER_ADDR: "127.0.0.1", MASTER_PORT: String(port) });
@@ -233,6 +254,18 @@ describe("nn.DataParallel", () => {
     const live = torch.memory().liveTensors;
     torch.tidy(() => { dp.forward(x); });
     expect(torch.memory().liveTensors).to.equal(live);
+  });
+
+  it("on CUDA: two replicas on cuda:0 give one device's outputs and gradients", function () {
+    if (!torch.cuda.isAvailable()) this.skip();
+    torch.manualSeed(0);
+    const ref = new nn.Sequential(new nn.Linear(5, 8), new nn.ReLU(), new nn.Linear(8, 3)).to("cuda");
+    const m = new nn.Sequential(new nn.Linear(5, 8), new nn.ReLU(), new nn.Linear(8, 3)).to("cuda");
+    m.loadStateDict(ref.stateDict());
+    const x = torch.randn([6, 5], { device: "cuda" });
+    const dp = new nn.DataParallel(m, { deviceIds: [0, 0] });
+    torch.tidy(() => { ref.forward(x).sum().backward(); dp.forward(x).sum().backward(); });
+    ref.parameters().forEach((p, i) => expect(torch.tidy(() => m.parameters()[i].grad!.sub(p.grad!).abs().max().item())).to.be.below(1e-5));
   });
 
   it("checks where the module lives", function () {
