@@ -211,6 +211,73 @@ describe("InstanceNorm, MultiheadAttention and the Transformer encoder match PyT
   });
 });
 
+describe("the Transformer decoder and nn.Transformer match PyTorch", () => {
+  const fx = load("decoder.json");
+  // each case: same seed → same initial weights and stateDict keys as Python, repr, then eval and train (dropout 0
+  // except the *_dropout cases) outputs, input and parameter gradients within 1e-5
+  for (const c of fx.decoder) it(c.name, () => runModuleCase("decoder", c));
+
+  it("nn.Transformer from the same manualSeed has Python's weights (xavierUniform_ reset), keys and repr", () => {
+    const s = fx.extras.seeded;
+    torch.manualSeed(s.seed);
+    const m = new nn.Transformer({ dModel: 16, nhead: 4, numEncoderLayers: 2, numDecoderLayers: 3, dimFeedforward: 24 });
+    exactState(m, s.state, "Transformer(16, 4, 2, 3, 24) seeded");
+    expect(m.toString()).to.equal(s.repr);
+    m.dispose();
+  });
+
+  it("default nn.Transformer() has PyTorch's stateDict keys", () => {
+    const m = new nn.Transformer();
+    const sd = m.stateDict();
+    expect(Object.keys(sd)).to.deep.equal(fx.extras.defaultKeys);
+    torch.dispose(sd);
+    m.dispose();
+  });
+
+  it("generateSquareSubsequentMask is PyTorch's float -inf/0 causal mask", () => {
+    const m = nn.Transformer.generateSquareSubsequentMask(4);
+    expect(m.dtype.name).to.equal("float32");
+    expect(m.shape).to.deep.equal([4, 4]);
+    expect(Array.from(m.dataNumbers() as ArrayLike<number>)).to.deep.equal(fx.extras.squareMask.data.map((v: any) => (v === "-inf" ? -Infinity : v)));
+    m.dispose();
+  });
+
+  it("a TransformerDecoder's layers are copies: equal, but separate parameters; a norm module may be passed directly", () => {
+    const dec = new nn.TransformerDecoder(new nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 8 }), 2, new nn.LayerNorm(4));
+    const p0 = dec.getParameter("layers.0.linear1.weight"), p1 = dec.getParameter("layers.1.linear1.weight");
+    expect(p0).to.not.equal(p1);
+    expect(p0.equal(p1)).to.equal(true);
+    expect(dec.parameters().length).to.equal(2 * 18 + 2);
+    dec.dispose();
+  });
+
+  it("a causal Transformer's output at position i does not depend on later targets", () => {
+    torch.manualSeed(5);
+    const m = new nn.Transformer({ dModel: 8, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 2, dimFeedforward: 16, batchFirst: true });
+    m.eval();
+    torch.tidy(() => {
+      const src = torch.randn([2, 5, 8]), tgt = torch.randn([2, 4, 8]);
+      const mask = nn.Transformer.generateSquareSubsequentMask(4);
+      const a = m.forward(src, tgt, { tgtMask: mask });
+      const tgt2 = tgt.clone();
+      torch.noGrad(() => tgt2.select(1, 3).fill_(7));
+      const b = m.forward(src, tgt2, { tgtMask: mask });
+      expect(a.narrow(1, 0, 3).sub(b.narrow(1, 0, 3)).abs().max().item()).to.be.lessThan(1e-6);
+      expect(a.select(1, 3).sub(b.select(1, 3)).abs().max().item()).to.be.greaterThan(1e-3);
+    });
+    m.dispose();
+  });
+
+  it("nn.Transformer rejects mismatched batch and feature sizes", () => {
+    const m = new nn.Transformer({ dModel: 8, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: 8 });
+    torch.tidy(() => {
+      expect(() => m.forward(torch.randn([5, 2, 8]), torch.randn([4, 3, 8]))).to.throw(/batch number/);
+      expect(() => m.forward(torch.randn([5, 2, 8]), torch.randn([4, 2, 6]))).to.throw(/d_model/);
+    });
+    m.dispose();
+  });
+});
+
 describe("training loops keep torch.memory().liveTensors flat", () => {
   it("TransformerEncoder (dropout on) + GRU + InstanceNorm1d + interpolate, with SGD", () => {
     torch.manualSeed(3);

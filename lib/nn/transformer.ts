@@ -1,5 +1,6 @@
-// Transformer encoder: TransformerEncoderLayer and TransformerEncoder (torch/nn/modules/transformer.py), with
-// PyTorch's submodule names (self_attn, linear1, dropout, linear2, norm1, norm2, dropout1, dropout2; layers.N).
+// Transformer: TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer, TransformerDecoder and Transformer
+// (torch/nn/modules/transformer.py), with PyTorch's submodule names (self_attn, multihead_attn, linear1, dropout,
+// linear2, norm1..3, dropout1..3; layers.N; encoder, decoder), so stateDict keys match PyTorch's.
 import { Tensor } from "../tensor";
 import { noGrad } from "../autograd";
 import { getRngState, setRngState } from "../random";
@@ -11,6 +12,10 @@ import { Dropout } from "./dropout";
 import { ModuleList } from "./container";
 import { MultiheadAttention } from "./attention";
 import { relu, gelu } from "./functional";
+import { xavierUniform_ } from "./init";
+import { triu } from "../functions";
+import { full } from "../tensor";
+import type { Device } from "../tensor";
 
 export type Activation = "relu" | "gelu" | ((x: Tensor) => Tensor) | Module;
 
@@ -128,5 +133,213 @@ export class TransformerEncoder extends Module {
     }
     if (this.norm) { const y = this.norm.forward(out); if (out !== src && y !== out) out.dispose(); out = y; }
     return out;
+  }
+}
+
+export type TransformerDecoderLayerOptions = TransformerEncoderLayerOptions;
+export interface TransformerDecoderLayerForwardOptions {
+  tgtMask?: Tensor | null;
+  memoryMask?: Tensor | null;
+  tgtKeyPaddingMask?: Tensor | null;
+  memoryKeyPaddingMask?: Tensor | null;
+}
+
+function activationFn(owner: Module, a: Activation): (x: Tensor) => Tensor {
+  if (a === "relu") return (x) => relu(x);
+  if (a === "gelu") return (x) => gelu(x);
+  if (a instanceof Module) { owner.registerModule("activation", a); return (x) => a.forward(x); }
+  if (typeof a === "function") return a;
+  throw new Error(`activation should be relu/gelu, not ${a}`);
+}
+
+/** Self-attention, attention over the memory, then a feed-forward block, each with a residual and LayerNorm
+ *  (torch.nn.TransformerDecoderLayer). forward(tgt, memory, opts?). */
+export class TransformerDecoderLayer extends Module {
+  declare self_attn: MultiheadAttention;
+  declare multihead_attn: MultiheadAttention;
+  declare linear1: Linear;
+  declare dropout: Dropout;
+  declare linear2: Linear;
+  declare norm1: LayerNorm;
+  declare norm2: LayerNorm;
+  declare norm3: LayerNorm;
+  declare dropout1: Dropout;
+  declare dropout2: Dropout;
+  declare dropout3: Dropout;
+  normFirst: boolean;
+  private _act: (x: Tensor) => Tensor;
+  private _opts: [number, number, TransformerDecoderLayerOptions | undefined];
+
+  constructor(dModel: number, nhead: number, o?: TransformerDecoderLayerOptions) {
+    super();
+    this._opts = [dModel, nhead, o];
+    const f = { dtype: o?.dtype, device: o?.device };
+    const p = o?.dropout ?? 0.1;
+    const ff = o?.dimFeedforward ?? 2048;
+    const eps = o?.layerNormEps ?? 1e-5;
+    this.registerModule("self_attn", new MultiheadAttention(dModel, nhead, { dropout: p, batchFirst: !!o?.batchFirst, ...f }));
+    this.registerModule("multihead_attn", new MultiheadAttention(dModel, nhead, { dropout: p, batchFirst: !!o?.batchFirst, ...f }));
+    this.registerModule("linear1", new Linear(dModel, ff, f));
+    this.registerModule("dropout", new Dropout(p));
+    this.registerModule("linear2", new Linear(ff, dModel, f));
+    this.normFirst = !!o?.normFirst;
+    this.registerModule("norm1", new LayerNorm(dModel, { eps, ...f }));
+    this.registerModule("norm2", new LayerNorm(dModel, { eps, ...f }));
+    this.registerModule("norm3", new LayerNorm(dModel, { eps, ...f }));
+    this.registerModule("dropout1", new Dropout(p));
+    this.registerModule("dropout2", new Dropout(p));
+    this.registerModule("dropout3", new Dropout(p));
+    this._act = activationFn(this, o?.activation ?? "relu");
+  }
+
+  forward(tgt: Tensor, memory: Tensor, opts?: TransformerDecoderLayerForwardOptions): Tensor {
+    const tm = opts?.tgtMask ?? null, mm = opts?.memoryMask ?? null;
+    const tk = opts?.tgtKeyPaddingMask ?? null, mk = opts?.memoryKeyPaddingMask ?? null;
+    const made: Tensor[] = [];
+    const t = (x: Tensor) => { made.push(x); return x; };
+    try {
+      let x = tgt;
+      if (this.normFirst) {
+        x = t(x.add(t(this._saBlock(t(this.norm1.forward(x)), tm, tk, t))));
+        x = t(x.add(t(this._mhaBlock(t(this.norm2.forward(x)), memory, mm, mk, t))));
+        return x.add(t(this._ffBlock(t(this.norm3.forward(x)), t)));
+      }
+      x = t(this.norm1.forward(t(x.add(t(this._saBlock(x, tm, tk, t))))));
+      x = t(this.norm2.forward(t(x.add(t(this._mhaBlock(x, memory, mm, mk, t))))));
+      return this.norm3.forward(t(x.add(t(this._ffBlock(x, t)))));
+    } finally { for (const m of made) if (!m.isDisposed) m.dispose(); }
+  }
+  private _saBlock(x: Tensor, mask: Tensor | null, kpm: Tensor | null, t: (x: Tensor) => Tensor): Tensor {
+    const [y] = this.self_attn.forward(x, x, x, { attnMask: mask, keyPaddingMask: kpm, needWeights: false });
+    return this.dropout1.forward(t(y));
+  }
+  private _mhaBlock(x: Tensor, mem: Tensor, mask: Tensor | null, kpm: Tensor | null, t: (x: Tensor) => Tensor): Tensor {
+    const [y] = this.multihead_attn.forward(x, mem, mem, { attnMask: mask, keyPaddingMask: kpm, needWeights: false });
+    return this.dropout2.forward(t(y));
+  }
+  private _ffBlock(x: Tensor, t: (x: Tensor) => Tensor): Tensor {
+    const h = t(this.dropout.forward(t(this._act(t(this.linear1.forward(x))))));
+    return this.dropout3.forward(t(this.linear2.forward(h)));
+  }
+
+  /** A copy with its own parameters equal to this layer's (PyTorch's copy.deepcopy; consumes no random numbers). */
+  _clone(): TransformerDecoderLayer {
+    const [d, n, o] = this._opts;
+    const dev = this.linear1.weight.device;
+    const st = getRngState();
+    let c: TransformerDecoderLayer;
+    try { c = new TransformerDecoderLayer(d, n, { ...o, device: "cpu" }); } finally { setRngState(st); st.dispose(); }
+    if (dev !== "cpu") c.to(dev);
+    const sd = this.stateDict();
+    try { noGrad(() => c.loadStateDict(sd)); } finally { for (const v of Object.values(sd)) v.dispose(); }
+    c.train(this.training);
+    return c;
+  }
+}
+
+/** numLayers copies of a decoder layer, then an optional norm (torch.nn.TransformerDecoder).
+ *  The third argument is { norm } as for TransformerEncoder, or the norm module itself. */
+export class TransformerDecoder extends Module {
+  declare layers: ModuleList;
+  declare norm: Module | null;
+  numLayers: number;
+  constructor(decoderLayer: TransformerDecoderLayer, numLayers: number, opts?: Module | { norm?: Module | null } | null) {
+    super();
+    if (!(decoderLayer instanceof TransformerDecoderLayer)) throw new TypeError("TransformerDecoder: decoderLayer must be a TransformerDecoderLayer");
+    const ls: Module[] = [];
+    for (let i = 0; i < numLayers; i++) ls.push(decoderLayer._clone());
+    this.registerModule("layers", new ModuleList(ls));
+    this.numLayers = numLayers;
+    const norm = opts instanceof Module ? opts : opts?.norm ?? null;
+    // PyTorch keeps norm=None as a plain attribute (not printed, no state)
+    if (norm) this.registerModule("norm", norm);
+    else (this as any).norm = null;
+  }
+  forward(tgt: Tensor, memory: Tensor, opts?: TransformerDecoderLayerForwardOptions): Tensor {
+    let out = tgt;
+    for (const m of this.layers) {
+      const y = (m as TransformerDecoderLayer).forward(out, memory, opts);
+      if (out !== tgt) out.dispose();
+      out = y;
+    }
+    if (this.norm) { const y = this.norm.forward(out); if (out !== tgt && y !== out) out.dispose(); out = y; }
+    return out;
+  }
+}
+
+export interface TransformerOptions extends TransformerEncoderLayerOptions {
+  dModel?: number;
+  nhead?: number;
+  numEncoderLayers?: number;
+  numDecoderLayers?: number;
+  /** Used instead of the built encoder (PyTorch's custom_encoder). */
+  customEncoder?: Module | null;
+  /** Used instead of the built decoder (PyTorch's custom_decoder). */
+  customDecoder?: Module | null;
+}
+export interface TransformerForwardOptions extends TransformerDecoderLayerForwardOptions {
+  srcMask?: Tensor | null;
+  srcKeyPaddingMask?: Tensor | null;
+}
+
+/** Encoder-decoder transformer (torch.nn.Transformer): forward(src, tgt, opts?). Parameters with more than one
+ *  dimension are re-initialised with xavierUniform_ after construction, in parameter order, as PyTorch does. */
+export class Transformer extends Module {
+  declare encoder: Module;
+  declare decoder: Module;
+  dModel: number;
+  nhead: number;
+  batchFirst: boolean;
+  constructor(o?: TransformerOptions) {
+    super();
+    const dModel = o?.dModel ?? 512, nhead = o?.nhead ?? 8;
+    const f = { dtype: o?.dtype, device: o?.device };
+    const eps = o?.layerNormEps ?? 1e-5;
+    const lo: TransformerEncoderLayerOptions = {
+      dimFeedforward: o?.dimFeedforward ?? 2048, dropout: o?.dropout ?? 0.1, activation: o?.activation ?? "relu",
+      layerNormEps: eps, batchFirst: !!o?.batchFirst, normFirst: !!o?.normFirst, ...f,
+    };
+    if (o?.customEncoder) this.registerModule("encoder", o.customEncoder);
+    else {
+      const layer = new TransformerEncoderLayer(dModel, nhead, lo);
+      const norm = new LayerNorm(dModel, { eps, ...f });
+      this.registerModule("encoder", new TransformerEncoder(layer, o?.numEncoderLayers ?? 6, { norm }));
+      if (!(lo.activation instanceof Module)) layer.dispose(); // a module activation is shared with the copies
+    }
+    if (o?.customDecoder) this.registerModule("decoder", o.customDecoder);
+    else {
+      const layer = new TransformerDecoderLayer(dModel, nhead, lo);
+      const norm = new LayerNorm(dModel, { eps, ...f });
+      this.registerModule("decoder", new TransformerDecoder(layer, o?.numDecoderLayers ?? 6, { norm }));
+      if (!(lo.activation instanceof Module)) layer.dispose(); // a module activation is shared with the copies
+    }
+    this._resetParameters();
+    this.dModel = dModel;
+    this.nhead = nhead;
+    this.batchFirst = !!o?.batchFirst;
+  }
+
+  forward(src: Tensor, tgt: Tensor, opts?: TransformerForwardOptions): Tensor {
+    const isBatched = src.dim() === 3;
+    if (!this.batchFirst && isBatched && src.shape[1] !== tgt.shape[1]) throw new Error("the batch number of src and tgt must be equal");
+    if (this.batchFirst && isBatched && src.shape[0] !== tgt.shape[0]) throw new Error("the batch number of src and tgt must be equal");
+    if (src.shape[src.dim() - 1] !== this.dModel || tgt.shape[tgt.dim() - 1] !== this.dModel) throw new Error("the feature number of src and tgt must be equal to d_model");
+    const memory: Tensor = (this.encoder as any).forward(src, { mask: opts?.srcMask ?? null, srcKeyPaddingMask: opts?.srcKeyPaddingMask ?? null });
+    try {
+      return (this.decoder as any).forward(tgt, memory, {
+        tgtMask: opts?.tgtMask ?? null, memoryMask: opts?.memoryMask ?? null,
+        tgtKeyPaddingMask: opts?.tgtKeyPaddingMask ?? null, memoryKeyPaddingMask: opts?.memoryKeyPaddingMask ?? null,
+      });
+    } finally { if (memory !== src && !memory.isDisposed) memory.dispose(); }
+  }
+
+  /** (sz, sz) float mask: -inf above the diagonal, 0 elsewhere (PyTorch 1.13's generate_square_subsequent_mask). */
+  static generateSquareSubsequentMask(sz: number, device: Device = "cpu"): Tensor {
+    const m = full([sz, sz], -Infinity, { device });
+    try { return triu(m, 1); } finally { m.dispose(); }
+  }
+
+  private _resetParameters(): void {
+    for (const p of this.parameters()) if (p.dim() > 1) xavierUniform_(p);
   }
 }
