@@ -304,6 +304,25 @@ describe("training loops keep torch.memory().liveTensors flat", () => {
     expect(live.slice(1).every((n) => n === live[1]), `liveTensors per step: ${live}`).to.equal(true);
     enc.dispose(); gru.dispose(); inorm.dispose(); x.dispose(); mask.dispose();
   });
+  it("nn.Transformer (dropout on, causal mask, key padding) with Adam", () => {
+    torch.manualSeed(4);
+    const m = new nn.Transformer({ dModel: 8, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 2, dimFeedforward: 16, batchFirst: true });
+    const opt = new torch.optim.Adam(m.parameters(), { lr: 0.001 });
+    const src = torch.randn([2, 5, 8]), tgt = torch.randn([2, 4, 8]);
+    const tm = nn.Transformer.generateSquareSubsequentMask(4), kpm = torch.rand([2, 5]).lt(0.2);
+    const live: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      torch.tidy(() => {
+        opt.zeroGrad();
+        const loss = m.forward(src, tgt, { tgtMask: tm, srcKeyPaddingMask: kpm, memoryKeyPaddingMask: kpm }).pow(2).mean();
+        loss.backward();
+        opt.step();
+      });
+      live.push(torch.memory().liveTensors);
+    }
+    expect(live.slice(1).every((n) => n === live[1]), `liveTensors per step: ${live}`).to.equal(true);
+    m.dispose(); torch.dispose([src, tgt, tm, kpm]);
+  });
 });
 
 describe("nn.ParameterList and nn.ParameterDict", () => {
