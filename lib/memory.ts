@@ -42,10 +42,17 @@ export function keep<T extends Owned>(t: T): T {
   return t;
 }
 
+/**
+ * A method name for objects that own tensors but are not plain objects (nn.utils.rnn.PackedSequence): it returns
+ * them, so that tidy() keeps them when such an object is returned and dispose() frees them.
+ */
+export const containerTensors: unique symbol = Symbol.for("torchts.containerTensors");
+
 function collect(v: any, out: Set<Owned>, seen: Set<any>): void {
   if (v === null || typeof v !== "object" || seen.has(v)) return;
   seen.add(v);
   if (typeof v._id === "number" && typeof v.dispose === "function") { out.add(v); return; }
+  if (typeof v[containerTensors] === "function") { for (const x of v[containerTensors]()) collect(x, out, seen); return; }
   if (Array.isArray(v)) { for (const x of v) collect(x, out, seen); return; }
   if (v instanceof Map) { for (const x of v.values()) collect(x, out, seen); return; }
   const proto = Object.getPrototypeOf(v);

@@ -7,6 +7,7 @@ import { cudnn } from "../backends";
 import { Module, Parameter, pyBool, pyFloat } from "./module";
 import { FactoryOptions, emptyParam, disposeAll } from "./common";
 import { uniform_ } from "./init";
+import { PackedSequence } from "./utils_rnn";
 
 export interface RNNBaseOptions extends FactoryOptions {
   numLayers?: number;
@@ -26,6 +27,11 @@ const rnnTanh = bound("aten::rnn_tanh", "input");
 const rnnRelu = bound("aten::rnn_relu", "input");
 const lstmOp = bound("aten::lstm", "input");
 const gruOp = bound("aten::gru", "input");
+// the PackedSequence overloads: (data, batch_sizes, hx, params, has_biases, num_layers, dropout, train, bidirectional)
+const rnnTanhData = bound("aten::rnn_tanh", "data");
+const rnnReluData = bound("aten::rnn_relu", "data");
+const lstmData = bound("aten::lstm", "data");
+const gruData = bound("aten::gru", "data");
 
 /** Shared by RNN, LSTM and GRU (PyTorch's RNNBase): parameters weight_ih_l{k}[_reverse], weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}, weight_hr_l{k}. */
 export class RNNBase extends Module {
@@ -123,9 +129,9 @@ export class RNNBase extends Module {
     return this;
   }
 
-  protected _checkInput(input: Tensor): void {
-    if (input.dim() !== 3) throw new Error(`input must have 3 dimensions, got ${input.dim()}`);
-    const last = input.shape[2];
+  protected _checkInput(input: Tensor, dims = 3): void {
+    if (input.dim() !== dims) throw new Error(`input must have ${dims} dimensions, got ${input.dim()}`);
+    const last = input.shape[input.dim() - 1];
     if (last !== this.inputSize) throw new Error(`input.size(-1) must be equal to input_size. Expected ${this.inputSize}, got ${last}`);
   }
   protected _expectedHidden(input: Tensor, size: number): number[] {
@@ -136,6 +142,43 @@ export class RNNBase extends Module {
     const s = hx.shape;
     if (s.length !== expected.length || s.some((v, i) => v !== expected[i]))
       throw new Error(`${msg} (${expected.join(", ")}), got [${s.join(", ")}]`);
+  }
+
+  /**
+   * The PackedSequence forward (PyTorch's packed branch): the state given in the caller's batch order is permuted
+   * by sortedIndices, the .data overload of the fused op runs, and the returned state is permuted back by
+   * unsortedIndices. hx: [h0] for RNN/GRU, [h0, c0] for LSTM, or null. Returns [packed output, states].
+   */
+  protected _forwardPacked(input: PackedSequence, hx: Tensor[] | null): [PackedSequence, Tensor[]] {
+    const { data, batchSizes, sortedIndices, unsortedIndices } = input;
+    const maxBatch = Number((batchSizes.dataNumbers() as ArrayLike<number>)[0]);
+    const dirs = this.bidirectional ? 2 : 1;
+    const real = this.projSize > 0 ? this.projSize : this.hiddenSize;
+    const sizes = this.mode === "LSTM" ? [real, this.hiddenSize] : [this.hiddenSize];
+    const made: Tensor[] = [];
+    try {
+      let hs: Tensor[];
+      if (!hx) {
+        hs = sizes.map((n) => zeros([this.numLayers * dirs, maxBatch, n], { dtype: data.dtype, device: data.device }));
+        made.push(...hs);
+      } else if (sortedIndices) {
+        hs = hx.map((h) => h.indexSelect(1, sortedIndices));
+        made.push(...hs);
+      } else hs = hx;
+      this._checkInput(data, 2);
+      hs.forEach((h, i) => this._checkHidden(h, [this.numLayers * dirs, maxBatch, sizes[i]], i === 0 ? "Expected hidden size" : "Expected hidden[1] size"));
+      const op = { LSTM: lstmData, GRU: gruData, RNN_TANH: rnnTanhData, RNN_RELU: rnnReluData }[this.mode];
+      const hArg = this.mode === "LSTM" ? hs : hs[0];
+      const [out, ...hn] = op(undefined, data, batchSizes, hArg, this._flatWeights, this.bias, this.numLayers, this.dropout,
+        this.training, this.bidirectional) as Tensor[];
+      let states = hn;
+      if (unsortedIndices) {
+        try { states = hn.map((h) => h.indexSelect(1, unsortedIndices)); } finally { disposeAll(...hn); }
+      }
+      const packed = new PackedSequence(out, batchSizes.alias(), sortedIndices ? sortedIndices.alias() : null,
+        unsortedIndices ? unsortedIndices.alias() : null);
+      return [packed, states];
+    } finally { disposeAll(...made); }
   }
 
   /** The non-LSTM forward (RNN and GRU): [output, h_n]. */
@@ -188,7 +231,12 @@ export class RNN extends RNNBase {
     super(nl === "tanh" ? "RNN_TANH" : "RNN_RELU", inputSize, hiddenSize, opts);
     this.nonlinearity = nl;
   }
-  forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor] { return this._forwardSingle(input, hx); }
+  forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
+  forward(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
+  forward(input: Tensor | PackedSequence, hx?: Tensor | null): [Tensor | PackedSequence, Tensor] {
+    if (input instanceof PackedSequence) { const [o, [h]] = this._forwardPacked(input, hx ? [hx] : null); return [o, h]; }
+    return this._forwardSingle(input, hx);
+  }
 }
 
 /** Gated recurrent unit (torch.nn.GRU). forward(input, h0?) → [output, h_n]. */
@@ -197,13 +245,25 @@ export class GRU extends RNNBase {
     if ((opts as any)?.projSize !== undefined) throw new Error("proj_size argument is only supported for LSTM, not RNN or GRU");
     super("GRU", inputSize, hiddenSize, opts);
   }
-  forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor] { return this._forwardSingle(input, hx); }
+  forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
+  forward(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
+  forward(input: Tensor | PackedSequence, hx?: Tensor | null): [Tensor | PackedSequence, Tensor] {
+    if (input instanceof PackedSequence) { const [o, [h]] = this._forwardPacked(input, hx ? [hx] : null); return [o, h]; }
+    return this._forwardSingle(input, hx);
+  }
 }
 
 /** Long short-term memory (torch.nn.LSTM), with optional projections. forward(input, [h0, c0]?) → [output, [h_n, c_n]]. */
 export class LSTM extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, opts?: LSTMOptions) { super("LSTM", inputSize, hiddenSize, opts); }
-  forward(input: Tensor, hx?: [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]] {
+  forward(input: Tensor, hx?: [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]];
+  forward(input: PackedSequence, hx?: [Tensor, Tensor] | null): [PackedSequence, [Tensor, Tensor]];
+  forward(input: Tensor | PackedSequence, hx?: [Tensor, Tensor] | null): [Tensor | PackedSequence, [Tensor, Tensor]] {
+    if (input instanceof PackedSequence) {
+      if (hx && (!Array.isArray(hx) || hx.length !== 2)) throw new TypeError("LSTM: hx must be a pair [h_0, c_0]");
+      const [o, [h, c]] = this._forwardPacked(input, hx ? [hx[0], hx[1]] : null);
+      return [o, [h, c]];
+    }
     const batched = input.dim() === 3;
     const batchDim = this.batchFirst ? 0 : 1;
     const made: Tensor[] = [];

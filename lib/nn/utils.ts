@@ -1,4 +1,4 @@
-// nn.utils: gradient clipping and parameter/vector conversion.
+// nn.utils: gradient clipping, parameter/vector conversion, and nn.utils.rnn (packed sequences).
 import { native } from "../native";
 import { Tensor } from "../tensor";
 import { callOp } from "../ops";
@@ -45,3 +45,5 @@ export function vectorToParameters(vec: Tensor, parameters: Iterable<Tensor>): v
     }
   });
 }
+
+export * as rnn from "./utils_rnn";
