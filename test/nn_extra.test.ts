@@ -368,3 +368,101 @@ describe("nn.ParameterList and nn.ParameterDict", () => {
     net.dispose();
   });
 });
+
+describe("nn.utils.rnn (PackedSequence, pad/pack) and packed input to RNN/LSTM/GRU match PyTorch", () => {
+  const fx = load("packed.json");
+  const R = nn.utils.rnn;
+  function checkPacked(p: nn.utils.rnn.PackedSequence, e: any, where: string): void {
+    expect(p).to.be.instanceOf(R.PackedSequence);
+    check("packed", p.data, e.data, `${where} data`);
+    expectClose(p.batchSizes, e.batchSizes, 0, `${where} batchSizes`);
+    expect(p.batchSizes.device, `${where} batchSizes device`).to.equal("cpu");
+    for (const k of ["sortedIndices", "unsortedIndices"] as const) {
+      if (e[k] === null) expect(p[k], `${where} ${k}`).to.equal(null);
+      else expectClose(p[k], e[k], 0, `${where} ${k}`);
+    }
+  }
+
+  for (const c of fx.pack) {
+    it(`pad / pack / unpack round trip: ${c.name}`, () => {
+      const live = torch.memory().liveTensors;
+      torch.tidy(() => {
+        const seqs: torch.Tensor[] = c.sequences.map(decode);
+        const padded = R.padSequence(seqs, { batchFirst: c.batchFirst, paddingValue: c.paddingValue });
+        check("packed", padded, c.padded, `${c.name} padSequence`);
+        const x = padded.clone().requiresGrad_(true);
+        const lengthsArg = c.enforceSorted ? c.lengths : torch.tensor(c.lengths, { dtype: torch.int64 });
+        const packed = R.packPaddedSequence(x, lengthsArg, { batchFirst: c.batchFirst, enforceSorted: c.enforceSorted });
+        checkPacked(packed, c.packed, `${c.name} packPaddedSequence`);
+        packed.data.backward(decode(c.gradData));
+        check("packed", x.grad, c.paddedGrad, `${c.name} padded grad`);
+        const [unpadded, lens] = R.padPackedSequence(packed, { batchFirst: c.batchFirst, paddingValue: c.paddingValue, totalLength: c.totalLength });
+        check("packed", unpadded, c.unpacked[0], `${c.name} padPackedSequence`);
+        expectClose(lens, c.unpacked[1], 0, `${c.name} padPackedSequence lengths`);
+        const ps = R.packSequence(seqs, { enforceSorted: c.enforceSorted });
+        checkPacked(ps, c.packSequence, `${c.name} packSequence`);
+        const back = R.unpackSequence(ps);
+        expect(back.length).to.equal(c.unpackSequence.length);
+        back.forEach((t, i) => check("packed", t, c.unpackSequence[i], `${c.name} unpackSequence ${i}`));
+        // a PackedSequence returned from tidy keeps its tensors; dispose() frees them
+        const kept = torch.tidy(() => R.packSequence(seqs, { enforceSorted: c.enforceSorted }));
+        expect(kept.data.isDisposed).to.equal(false);
+        kept.dispose();
+        expect(kept.data.isDisposed).to.equal(true);
+      });
+      expect(torch.memory().liveTensors, "liveTensors after tidy").to.equal(live);
+    });
+  }
+
+  for (const c of fx.rnn) {
+    it(`${c.name}: packed unsorted variable-length batch, outputs, h_n/c_n and gradients`, () => {
+      const live = torch.memory().liveTensors;
+      const m: nn.Module = build(c.js);
+      const st = decodeAll(c.state);
+      m.loadStateDict(st);
+      torch.dispose(st);
+      m.eval();
+      torch.tidy(() => {
+        const x = decode(c.input).requiresGrad_(true);
+        const hs: torch.Tensor[] = c.hx.map((h: Enc) => decode(h).requiresGrad_(true));
+        const packed = R.packPaddedSequence(x, c.lengths, { batchFirst: c.batchFirst, enforceSorted: false });
+        const isLstm = m instanceof nn.LSTM;
+        const hx = hs.length ? (isLstm ? [hs[0], hs[1]] : hs[0]) : null;
+        const [y, hn] = (m as any).forward(packed, hx);
+        const hidden: torch.Tensor[] = isLstm ? hn : [hn];
+        checkPacked(y, c.output, `${c.name} output`);
+        expect(hidden.length).to.equal(c.hidden.length);
+        hidden.forEach((h, i) => check("packedRnn", h, c.hidden[i], `${c.name} hidden ${i}`));
+        const [padOut, outLens] = R.padPackedSequence(y, { batchFirst: c.batchFirst });
+        check("packedRnn", padOut, c.paddedOutput, `${c.name} padded output`);
+        expectClose(outLens, c.outLengths, 0, `${c.name} output lengths`);
+        m.zeroGrad();
+        torch.autograd.backward([y.data, ...hidden], c.gradOutputs.map(decode));
+        check("packedRnn", x.grad, c.inputGrad, `${c.name} input grad`);
+        hs.forEach((h, i) => check("packedRnn", h.grad, c.hxGrads[i], `${c.name} hx ${i} grad`));
+        const params = Object.fromEntries(m.namedParameters());
+        expect(Object.keys(params).sort()).to.deep.equal(Object.keys(c.paramGrads).sort());
+        for (const [k, v] of Object.entries(c.paramGrads)) check("packedRnn", params[k].grad, v, `${c.name} grad ${k}`);
+        m.zeroGrad();
+      });
+      m.dispose();
+      expect(torch.memory().liveTensors, "liveTensors after the case").to.equal(live);
+    });
+  }
+
+  it("bad arguments raise PyTorch's errors", () => {
+    const e = fx.errors;
+    const esc = (s: string) => new RegExp(s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    torch.tidy(() => {
+      expect(() => R.packSequence([torch.randn([2, 3]), torch.randn([4, 3])])).to.throw(esc(e.unsorted));
+      expect(() => R.packPaddedSequence(torch.randn([4, 3, 2]), [2, 4, 3])).to.throw(esc(e.unsortedPadded));
+      const p = R.packSequence([torch.randn([4, 3]), torch.randn([2, 3])]);
+      expect(() => R.padPackedSequence(p, { totalLength: 3 })).to.throw(esc(e.totalLength));
+      const lstm = new nn.LSTM(3, 4), gru = new nn.GRU(3, 4);
+      expect(() => lstm.forward(R.packSequence([torch.randn([4, 3, 1]), torch.randn([2, 3, 1])]))).to.throw(esc(e.dims));
+      expect(() => gru.forward(p, torch.zeros([1, 3, 4]))).to.throw(esc(e.hidden));
+      lstm.dispose(); gru.dispose();
+      expect(() => new R.PackedSequence(torch.zeros([2, 3]), torch.tensor([1, 1]), null).data).to.not.throw();
+    });
+  });
+});
