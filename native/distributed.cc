@@ -298,12 +298,11 @@ struct Reducer {
   void Launch(size_t b) {
     at::NoGradGuard ng;
     std::vector<at::Tensor> parts;
-    double scale = 1.0 / group->size;
     for (size_t i : buckets[b]) {
       const at::Tensor& gr = params[i].grad();
-      parts.push_back(gr.defined() ? at::mul(gr.reshape({-1}), scale) : at::zeros({params[i].numel()}, params[i].options()));
+      parts.push_back(gr.defined() ? gr.reshape({-1}) : at::zeros({params[i].numel()}, params[i].options()));
     }
-    std::vector<at::Tensor> flat{at::cat(parts)};
+    std::vector<at::Tensor> flat{at::cat(parts).mul_(1.0 / group->size)};  // the same bits as PyTorch's mul_out
     flats[b] = flat[0];
     c10d::AllreduceOptions o;
     o.reduceOp = c10d::ReduceOp::SUM;
@@ -337,14 +336,15 @@ struct Reducer {
                   ". Every parameter must be used in producing the loss; pass findUnusedParameters: true to "
                   "DistributedDataParallel when some are not, or make sure all outputs take part in the loss.");
     }
-    at::Tensor usedGlobal;
+    std::vector<int> usedGlobal;
     if (findUnused) {
       // Which parameters some rank used: one extra allreduce, as PyTorch's local_used_map.
-      auto used = at::zeros({static_cast<int64_t>(params.size())}, at::TensorOptions().dtype(at::kInt));
+      std::vector<int> used(params.size());
       for (size_t i = 0; i < params.size(); i++) used[i] = params[i].grad().defined() ? 1 : 0;
-      std::vector<at::Tensor> u{used};
+      std::vector<at::Tensor> u{at::tensor(used, at::TensorOptions().dtype(at::kInt))};
       group->pg->allreduce(u)->wait();
-      usedGlobal = u[0];
+      const int* g = u[0].data_ptr<int>();
+      usedGlobal.assign(g, g + params.size());
       for (size_t b = 0; b < buckets.size(); b++) pending[b] = 0;
       LaunchReady();
     }
@@ -357,7 +357,7 @@ struct Reducer {
         at::Tensor avg = flats[b].narrow(0, off, n).view(p.sizes());
         off += n;
         if (p.grad().defined()) p.mutable_grad().copy_(avg);
-        else if (usedGlobal.defined() && usedGlobal[i].item<int>() > 0) p.mutable_grad() = avg.clone();
+        else if (!usedGlobal.empty() && usedGlobal[i] > 0) p.mutable_grad() = avg.clone();
       }
     }
     Reset();

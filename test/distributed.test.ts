@@ -3,22 +3,14 @@
 import { expect } from "chai";
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import * as torch from "../lib";
 import { distributed as dist, nn, data } from "../lib";
+import { freePort } from "../lib/distributed/run";
 import { loadFixture, sameTorch, FIXTURES_TORCH } from "./helpers";
 
 const WORKER = path.join(__dirname, "helpers", "dist_worker.ts");
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
-  });
-}
 
 /** Runs every rank of MODE; resolves with their results in rank order. */
 async function runRanks(mode: string, world: number, init: string, env: NodeJS.ProcessEnv = {}): Promise<any[]> {

@@ -16,7 +16,8 @@ export interface RunOptions {
   prefix?: boolean;
 }
 
-async function freePort(host: string): Promise<number> {
+/** A TCP port that is free on host now (for MASTER_PORT). */
+export async function freePort(host = "127.0.0.1"): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once("error", reject);

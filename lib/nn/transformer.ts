@@ -3,6 +3,7 @@
 // linear2, norm1..3, dropout1..3; layers.N; encoder, decoder), so stateDict keys match PyTorch's.
 import { Tensor } from "../tensor";
 import { noGrad } from "../autograd";
+import { tidy } from "../memory";
 import { getRngState, setRngState } from "../random";
 import { Module } from "./module";
 import { FactoryOptions } from "./common";
@@ -41,8 +42,8 @@ export class TransformerEncoderLayer extends Module {
   declare dropout1: Dropout;
   declare dropout2: Dropout;
   normFirst: boolean;
-  private _act: (x: Tensor) => Tensor;
-  private _opts: [number, number, TransformerEncoderLayerOptions | undefined];
+  _act: (x: Tensor) => Tensor;
+  _opts: [number, number, TransformerEncoderLayerOptions | undefined];
 
   constructor(dModel: number, nhead: number, o?: TransformerEncoderLayerOptions) {
     super();
@@ -60,52 +61,27 @@ export class TransformerEncoderLayer extends Module {
     this.registerModule("norm2", new LayerNorm(dModel, { eps, ...f }));
     this.registerModule("dropout1", new Dropout(p));
     this.registerModule("dropout2", new Dropout(p));
-    const a = o?.activation ?? "relu";
-    if (a === "relu") this._act = (x) => relu(x);
-    else if (a === "gelu") this._act = (x) => gelu(x);
-    else if (a instanceof Module) { this.registerModule("activation", a); this._act = (x) => a.forward(x); }
-    else if (typeof a === "function") this._act = a;
-    else throw new Error(`activation should be relu/gelu, not ${a}`);
+    this._act = activationFn(this, o?.activation ?? "relu");
   }
 
   forward(src: Tensor, opts?: { srcMask?: Tensor | null; srcKeyPaddingMask?: Tensor | null }): Tensor {
     const kpm = opts?.srcKeyPaddingMask ?? null;
     if (kpm && kpm.dtype.name !== "bool" && !kpm.dtype.isFloatingPoint) throw new Error("only bool and floating types of key_padding_mask are supported");
     const mask = opts?.srcMask ?? null;
-    const made: Tensor[] = [];
-    const t = (x: Tensor) => { made.push(x); return x; };
-    try {
-      let x = src;
+    return tidy(() => {
+      const sa = (x: Tensor) => attnBlock(this.self_attn, this.dropout1, x, x, mask, kpm);
+      const ff = (x: Tensor) => ffBlock(this, this.dropout2, x);
       if (this.normFirst) {
-        x = t(x.add(t(this._saBlock(t(this.norm1.forward(x)), mask, kpm, t))));
-        return x.add(t(this._ffBlock(t(this.norm2.forward(x)), t)));
+        const x = src.add(sa(this.norm1.forward(src)));
+        return x.add(ff(this.norm2.forward(x)));
       }
-      x = t(this.norm1.forward(t(x.add(t(this._saBlock(x, mask, kpm, t))))));
-      return this.norm2.forward(t(x.add(t(this._ffBlock(x, t)))));
-    } finally { for (const m of made) if (!m.isDisposed) m.dispose(); }
-  }
-  private _saBlock(x: Tensor, mask: Tensor | null, kpm: Tensor | null, t: (x: Tensor) => Tensor): Tensor {
-    const [y] = this.self_attn.forward(x, x, x, { attnMask: mask, keyPaddingMask: kpm, needWeights: false });
-    return this.dropout1.forward(t(y));
-  }
-  private _ffBlock(x: Tensor, t: (x: Tensor) => Tensor): Tensor {
-    const h = t(this.dropout.forward(t(this._act(t(this.linear1.forward(x))))));
-    return this.dropout2.forward(t(this.linear2.forward(h)));
+      const x = this.norm1.forward(src.add(sa(src)));
+      return this.norm2.forward(x.add(ff(x)));
+    });
   }
 
   /** A copy with its own parameters equal to this layer's (PyTorch's copy.deepcopy; consumes no random numbers). */
-  _clone(): TransformerEncoderLayer {
-    const [d, n, o] = this._opts;
-    const dev = this.linear1.weight.device;
-    const st = getRngState();
-    let c: TransformerEncoderLayer;
-    try { c = new TransformerEncoderLayer(d, n, { ...o, device: "cpu" }); } finally { setRngState(st); st.dispose(); }
-    if (dev !== "cpu") c.to(dev);
-    const sd = this.stateDict();
-    try { noGrad(() => c.loadStateDict(sd)); } finally { for (const v of Object.values(sd)) v.dispose(); }
-    c.train(this.training);
-    return c;
-  }
+  _clone(): TransformerEncoderLayer { return cloneLayer(this, (d, n, o) => new TransformerEncoderLayer(d, n, o)); }
 }
 
 /** numLayers copies of an encoder layer, then an optional norm (torch.nn.TransformerEncoder). */
@@ -152,6 +128,29 @@ function activationFn(owner: Module, a: Activation): (x: Tensor) => Tensor {
   throw new Error(`activation should be relu/gelu, not ${a}`);
 }
 
+/** Attention of x over kv (self-attention when kv is x), then dropout: the layers' _sa_block / _mha_block. */
+function attnBlock(attn: MultiheadAttention, drop: Dropout, x: Tensor, kv: Tensor, mask: Tensor | null, kpm: Tensor | null): Tensor {
+  const [y] = attn.forward(x, kv, kv, { attnMask: mask, keyPaddingMask: kpm, needWeights: false });
+  return drop.forward(y);
+}
+/** linear1, activation, dropout, linear2, then the block's own dropout: the layers' _ff_block. */
+function ffBlock(l: { linear1: Linear; dropout: Dropout; linear2: Linear; _act: (x: Tensor) => Tensor }, drop: Dropout, x: Tensor): Tensor {
+  return drop.forward(l.linear2.forward(l.dropout.forward(l._act(l.linear1.forward(x)))));
+}
+/** A layer made again from its constructor arguments without consuming random numbers, then given the weights. */
+function cloneLayer<L extends Module & { _opts: [number, number, any]; linear1: Linear }>(layer: L, make: (d: number, n: number, o: any) => L): L {
+  const [d, n, o] = layer._opts;
+  const dev = layer.linear1.weight.device;
+  const st = getRngState();
+  let c: L;
+  try { c = make(d, n, { ...o, device: "cpu" }); } finally { setRngState(st); st.dispose(); }
+  if (dev !== "cpu") c.to(dev);
+  const sd = layer.stateDict();
+  try { noGrad(() => c.loadStateDict(sd)); } finally { for (const v of Object.values(sd)) v.dispose(); }
+  c.train(layer.training);
+  return c;
+}
+
 /** Self-attention, attention over the memory, then a feed-forward block, each with a residual and LayerNorm
  *  (torch.nn.TransformerDecoderLayer). forward(tgt, memory, opts?). */
 export class TransformerDecoderLayer extends Module {
@@ -167,8 +166,8 @@ export class TransformerDecoderLayer extends Module {
   declare dropout2: Dropout;
   declare dropout3: Dropout;
   normFirst: boolean;
-  private _act: (x: Tensor) => Tensor;
-  private _opts: [number, number, TransformerDecoderLayerOptions | undefined];
+  _act: (x: Tensor) => Tensor;
+  _opts: [number, number, TransformerDecoderLayerOptions | undefined];
 
   constructor(dModel: number, nhead: number, o?: TransformerDecoderLayerOptions) {
     super();
@@ -195,46 +194,24 @@ export class TransformerDecoderLayer extends Module {
   forward(tgt: Tensor, memory: Tensor, opts?: TransformerDecoderLayerForwardOptions): Tensor {
     const tm = opts?.tgtMask ?? null, mm = opts?.memoryMask ?? null;
     const tk = opts?.tgtKeyPaddingMask ?? null, mk = opts?.memoryKeyPaddingMask ?? null;
-    const made: Tensor[] = [];
-    const t = (x: Tensor) => { made.push(x); return x; };
-    try {
+    return tidy(() => {
+      const sa = (x: Tensor) => attnBlock(this.self_attn, this.dropout1, x, x, tm, tk);
+      const mha = (x: Tensor) => attnBlock(this.multihead_attn, this.dropout2, x, memory, mm, mk);
+      const ff = (x: Tensor) => ffBlock(this, this.dropout3, x);
       let x = tgt;
       if (this.normFirst) {
-        x = t(x.add(t(this._saBlock(t(this.norm1.forward(x)), tm, tk, t))));
-        x = t(x.add(t(this._mhaBlock(t(this.norm2.forward(x)), memory, mm, mk, t))));
-        return x.add(t(this._ffBlock(t(this.norm3.forward(x)), t)));
+        x = x.add(sa(this.norm1.forward(x)));
+        x = x.add(mha(this.norm2.forward(x)));
+        return x.add(ff(this.norm3.forward(x)));
       }
-      x = t(this.norm1.forward(t(x.add(t(this._saBlock(x, tm, tk, t))))));
-      x = t(this.norm2.forward(t(x.add(t(this._mhaBlock(x, memory, mm, mk, t))))));
-      return this.norm3.forward(t(x.add(t(this._ffBlock(x, t)))));
-    } finally { for (const m of made) if (!m.isDisposed) m.dispose(); }
-  }
-  private _saBlock(x: Tensor, mask: Tensor | null, kpm: Tensor | null, t: (x: Tensor) => Tensor): Tensor {
-    const [y] = this.self_attn.forward(x, x, x, { attnMask: mask, keyPaddingMask: kpm, needWeights: false });
-    return this.dropout1.forward(t(y));
-  }
-  private _mhaBlock(x: Tensor, mem: Tensor, mask: Tensor | null, kpm: Tensor | null, t: (x: Tensor) => Tensor): Tensor {
-    const [y] = this.multihead_attn.forward(x, mem, mem, { attnMask: mask, keyPaddingMask: kpm, needWeights: false });
-    return this.dropout2.forward(t(y));
-  }
-  private _ffBlock(x: Tensor, t: (x: Tensor) => Tensor): Tensor {
-    const h = t(this.dropout.forward(t(this._act(t(this.linear1.forward(x))))));
-    return this.dropout3.forward(t(this.linear2.forward(h)));
+      x = this.norm1.forward(x.add(sa(x)));
+      x = this.norm2.forward(x.add(mha(x)));
+      return this.norm3.forward(x.add(ff(x)));
+    });
   }
 
   /** A copy with its own parameters equal to this layer's (PyTorch's copy.deepcopy; consumes no random numbers). */
-  _clone(): TransformerDecoderLayer {
-    const [d, n, o] = this._opts;
-    const dev = this.linear1.weight.device;
-    const st = getRngState();
-    let c: TransformerDecoderLayer;
-    try { c = new TransformerDecoderLayer(d, n, { ...o, device: "cpu" }); } finally { setRngState(st); st.dispose(); }
-    if (dev !== "cpu") c.to(dev);
-    const sd = this.stateDict();
-    try { noGrad(() => c.loadStateDict(sd)); } finally { for (const v of Object.values(sd)) v.dispose(); }
-    c.train(this.training);
-    return c;
-  }
+  _clone(): TransformerDecoderLayer { return cloneLayer(this, (d, n, o) => new TransformerDecoderLayer(d, n, o)); }
 }
 
 /** numLayers copies of a decoder layer, then an optional norm (torch.nn.TransformerDecoder).

@@ -7,6 +7,7 @@ import { Tensor } from "../../tensor";
 import { noGrad } from "../../autograd";
 import { callOp } from "../../ops";
 import * as cuda from "../../cuda";
+import { tensorsIn } from "../../data/collate";
 
 export interface DataParallelOptions {
   /** Devices to split over (numbers are CUDA indices). Default: every visible GPU. */
@@ -40,7 +41,7 @@ export class DataParallel<M extends Module = Module> extends Module {
   }
 
   forward(...inputs: any[]): any {
-    if (this.deviceIds.length <= 1) return this.module.forward(...inputs.map((x) => place(x, this.deviceIds[0])));
+    if (this.deviceIds.length <= 1) return this.module.forward(...inputs.map((x) => toDevice(x, this.deviceIds[0])));
     const chunks = scatter(inputs, this.deviceIds, this.dim);
     const outs: any[] = [];
     const mods = this.module.modules();
@@ -59,32 +60,28 @@ export class DataParallel<M extends Module = Module> extends Module {
         outs.push(this.module.forward(...chunks[r]));
       } finally {
         for (const [map, k, v] of saved) map.set(k, v);
-        const keepOut = new Set(tensorsOf(outs[r]));
+        const keepOut = tensorsIn(outs[r]);
         for (const t of made) if (!keepOut.has(t)) t.dispose();
       }
     }
     const res = gather(outs, this.outputDevice, this.dim);
-    for (const c of chunks) for (const t of tensorsOf(c)) if (!inputsHave(inputs, t)) t.dispose();
+    const given = tensorsIn(inputs);
+    for (const t of tensorsIn(chunks)) if (!given.has(t)) t.dispose();
     return res;
   }
 }
 
-function place(x: any, dev: string | undefined): any {
+/** Tensors (also inside arrays) moved to dev; the same tensor where it is there already. Shared with DDP. */
+export function toDevice(x: any, dev: string | undefined | null): any {
   if (!dev) return x;
   if (x instanceof Tensor) return x.device === dev ? x : x.to(dev);
-  if (Array.isArray(x)) return x.map((v) => place(v, dev));
+  if (Array.isArray(x)) return x.map((v) => toDevice(v, dev));
   return x;
 }
-function tensorsOf(x: any, out: Tensor[] = []): Tensor[] {
-  if (x instanceof Tensor) out.push(x);
-  else if (Array.isArray(x)) for (const v of x) tensorsOf(v, out);
-  return out;
-}
-function inputsHave(inputs: any[], t: Tensor): boolean { return tensorsOf(inputs).includes(t); }
 
 /** Splits every tensor input into equal chunks along dim (one per device, fewer for a small batch); non-tensors are shared. */
 function scatter(inputs: any[], devices: string[], dim: number): any[][] {
-  const first = tensorsOf(inputs)[0];
+  const [first] = tensorsIn(inputs);
   if (!first) return [inputs];
   const n = Math.min(devices.length, first.shape[dim]);
   const split = (x: any): any[] => {

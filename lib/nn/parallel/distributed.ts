@@ -3,7 +3,7 @@
 // rest of backward runs (native/distributed.cc, libtorch's c10d); buffers follow rank 0's before each forward.
 import { native } from "../../native";
 import { Module } from "../module";
-import { Tensor } from "../../tensor";
+import { toDevice } from "./data_parallel";
 import { isGradEnabled } from "../../autograd";
 import * as dist from "../../distributed";
 
@@ -16,12 +16,6 @@ export interface DistributedDataParallelOptions {
   bucketCapMb?: number;
   /** Allow parameters that get no gradient in some backward passes. Default false. */
   findUnusedParameters?: boolean;
-}
-
-function moveArgs(x: any, device: string): any {
-  if (x instanceof Tensor) return x.device === device ? x : x.to(device);
-  if (Array.isArray(x)) return x.map((v) => moveArgs(v, device));
-  return x;
 }
 
 /** Data-parallel training over processes: wrap the model, train each rank on its shard (data.DistributedSampler). */
@@ -60,7 +54,7 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
       const bufs = this.module.buffers();
       if (bufs.length) dist._broadcastCoalesced(bufs, 0);
     }
-    const out = this.device ? this.module.forward(...args.map((a) => moveArgs(a, this.device!))) : this.module.forward(...args);
+    const out = this.module.forward(...args.map((a) => toDevice(a, this.device)));
     this.requireForwardParamSync = isGradEnabled() && this.syncGrads;
     return out;
   }
