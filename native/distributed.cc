@@ -6,20 +6,9 @@
 #include <torch/csrc/autograd/utils/lambda_post_hook.h>
 #include <mutex>
 
-// TORCHTS_GLOO / TORCHTS_NCCL: set by CMakeLists.txt when a test program with the backend's header builds.
-#if defined(TORCHTS_GLOO)
-#define TTS_GLOO 1
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
-#endif
-#if defined(TORCHTS_CUDA) && defined(TORCHTS_NCCL)
-#define TTS_NCCL 1
-#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
-#endif
+#include "dist_backends.h"   // TTS_GLOO / TTS_NCCL, NewGloo / NewNccl, PG
 #if defined(TTS_GLOO) || defined(TTS_NCCL)
 #define TTS_DIST 1
-#include <torch/csrc/distributed/c10d/TCPStore.hpp>
-#include <torch/csrc/distributed/c10d/FileStore.hpp>
-#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #endif
 
 namespace tts {
@@ -40,12 +29,6 @@ static Napi::Value DistBackends(const Napi::CallbackInfo& info) {
 }
 
 #ifdef TTS_DIST
-// 1.13: backends are ProcessGroups; 2.x: they are c10d::Backend, with the same collective signatures.
-#if TORCH_VERSION_MAJOR >= 2
-using PG = c10d::Backend;
-#else
-using PG = c10d::ProcessGroup;
-#endif
 using WorkPtr = c10::intrusive_ptr<c10d::Work>;
 
 struct Group {
@@ -100,19 +83,13 @@ static Napi::Value DistInit(const Napi::CallbackInfo& info) {
   auto prefixed = c10::make_intrusive<c10d::PrefixStore>("default_pg/0/", store);
   if (backend == "gloo") {
 #ifdef TTS_GLOO
-    auto opts = c10d::ProcessGroupGloo::Options::create(timeout);
-    const char* ifname = getenv("GLOO_SOCKET_IFNAME");
-    if (ifname && *ifname) opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(ifname));
-    else opts->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
-    g->pg = c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed, rank, size, opts);
+    g->pg = NewGloo(prefixed, rank, size, timeout);
 #else
     throw TorchError(info.Env(), "the gloo backend is not available in this build of torchts");
 #endif
   } else if (backend == "nccl") {
 #ifdef TTS_NCCL
-    auto opts = c10d::ProcessGroupNCCL::Options::create();
-    opts->timeout = timeout;
-    g->pg = c10::make_intrusive<c10d::ProcessGroupNCCL>(prefixed, rank, size, opts);
+    g->pg = NewNccl(prefixed, rank, size, timeout);
 #else
     throw TorchError(info.Env(), "the nccl backend is not available in this build of torchts (it needs a CUDA libtorch with NCCL)");
 #endif
