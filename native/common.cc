@@ -213,14 +213,21 @@ c10::ScalarType DtypeOf(const Napi::Value& v, const char* name) {
   ThrowType(v.Env(), std::string("argument '") + name + "' must be a dtype (torch.float32, ...)");
 }
 
+#ifdef TORCHTS_CUDA
+static const char* kNoCudaWhy = "no GPU and driver were found";
+#else
+static const char* kNoCudaWhy = "torchts was built against a CPU-only libtorch";
+#endif
+
 c10::Device DeviceOf(const Napi::Value& v) {
   if (!v.IsString()) ThrowType(v.Env(), "device must be a string such as \"cpu\" or \"cuda:0\"");
   c10::Device d(v.As<Napi::String>().Utf8Value());  // throws c10::Error on a bad string
   if (d.is_cuda()) {
     // libtorch's own error for a missing CUDA backend lists every dispatch key; say what is wrong instead.
     if (!at::hasCUDA() || torch::cuda::device_count() == 0)
-      throw TorchError(v.Env(), "CUDA is not available (device '" + d.str() + "'): torchts was built against a CPU-only "
-                                "libtorch, or no GPU and driver were found (see README: \"Using a CUDA libtorch\")");
+      throw TorchError(v.Env(), "CUDA is not available (device '" + d.str() + "'): " +
+                                kNoCudaWhy +
+                                " (see README: \"Using a CUDA libtorch\")");
     if (d.has_index() && d.index() >= static_cast<int>(torch::cuda::device_count()))
       throw TorchError(v.Env(), "CUDA error: invalid device ordinal: '" + d.str() + "' but " +
                                     std::to_string(torch::cuda::device_count()) + " CUDA device(s) are present");

@@ -28,8 +28,13 @@ static Napi::Value CudaDeviceCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(torch::cuda::device_count()));
 }
 [[noreturn]] static void NoCuda(Napi::Env env) {
+#ifdef TORCHTS_CUDA
+  throw TorchError(env, "CUDA is not available: torchts was built against a CUDA libtorch, but no GPU and driver "
+                        "were found (see README: \"Using a CUDA libtorch\")");
+#else
   throw TorchError(env, "CUDA is not available: torchts was built against a CPU-only libtorch "
                         "(see README: \"Using a CUDA libtorch\")");
+#endif
 }
 static Napi::Value CudaVersions(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());

@@ -59,6 +59,15 @@ static Napi::Value DistInit(const Napi::CallbackInfo& info) {
   }
   if (size < 1 || rank < 0 || rank >= size)
     throw TorchError(info.Env(), "invalid rank " + std::to_string(rank) + " for world size " + std::to_string(size));
+  // The backend is checked before any store is made, as Python's init_process_group does.
+  if (backend != "gloo" && backend != "nccl") throw TorchError(info.Env(), "Invalid backend: '" + backend + "' (gloo or nccl)");
+#ifndef TTS_GLOO
+  if (backend == "gloo") throw TorchError(info.Env(), "the gloo backend is not available in this build of torchts");
+#endif
+#ifndef TTS_NCCL
+  if (backend == "nccl")
+    throw TorchError(info.Env(), "the nccl backend is not available in this build of torchts (it needs a CUDA libtorch with NCCL)");
+#endif
   auto g = std::make_shared<Group>();
   g->rank = rank; g->size = size; g->backend = backend;
   c10::intrusive_ptr<c10d::Store> store;
@@ -81,21 +90,12 @@ static Napi::Value DistInit(const Napi::CallbackInfo& info) {
   store->setTimeout(timeout);
   g->store = store;
   auto prefixed = c10::make_intrusive<c10d::PrefixStore>("default_pg/0/", store);
-  if (backend == "gloo") {
 #ifdef TTS_GLOO
-    g->pg = NewGloo(prefixed, rank, size, timeout);
-#else
-    throw TorchError(info.Env(), "the gloo backend is not available in this build of torchts");
+  if (backend == "gloo") g->pg = NewGloo(prefixed, rank, size, timeout);
 #endif
-  } else if (backend == "nccl") {
 #ifdef TTS_NCCL
-    g->pg = NewNccl(prefixed, rank, size, timeout);
-#else
-    throw TorchError(info.Env(), "the nccl backend is not available in this build of torchts (it needs a CUDA libtorch with NCCL)");
+  if (backend == "nccl") g->pg = NewNccl(prefixed, rank, size, timeout);
 #endif
-  } else {
-    throw TorchError(info.Env(), "Invalid backend: '" + backend + "' (gloo or nccl)");
-  }
   std::lock_guard<std::mutex> lk(gMu);
   gGroup = g;
   return info.Env().Undefined();

@@ -42,9 +42,9 @@ describe("distributed", function () {
     expect(() => dist.allReduce(torch.ones([2]))).to.throw(/process group has not been initialized/);
     expect(() => dist.getRank()).to.throw(/initProcessGroup/);
     expect(() => dist.initProcessGroup({ backend: "gloo", initMethod: "env://", rank: 0, worldSize: 1 })).to.throw(/MASTER_ADDR/);
-    expect(() => dist.initProcessGroup({ backend: "mpi", initMethod: "file:///tmp/x", rank: 0, worldSize: 1 })).to.throw(/Invalid backend/);
+    expect(() => dist.initProcessGroup({ backend: "mpi", initMethod: `file://${os.tmpdir()}/torchts-pg-unused-${process.pid}`, rank: 0, worldSize: 1 })).to.throw(/Invalid backend/);
     expect(() => dist.initProcessGroup({ backend: "gloo", initMethod: "udp://x", rank: 0, worldSize: 1 })).to.throw(/unsupported initMethod/);
-    expect(() => dist.initProcessGroup({ backend: "gloo", initMethod: "file:///tmp/x", rank: 3, worldSize: 2 })).to.throw(/invalid rank/);
+    expect(() => dist.initProcessGroup({ backend: "gloo", initMethod: `file://${os.tmpdir()}/torchts-pg-unused-${process.pid}`, rank: 3, worldSize: 2 })).to.throw(/invalid rank/);
     expect(() => new nn.parallel.DistributedDataParallel(new nn.Linear(2, 2))).to.throw(/initProcessGroup/);
   });
 
