@@ -2,6 +2,8 @@
 export class DType {
   constructor(readonly name: string, readonly code: number, readonly isFloatingPoint: boolean, readonly itemsize: number) {}
   toString(): string { return `torch.${this.name}`; }
+  /** console.log / util.inspect print `torch.float32`, as Python's repr does. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string { return this.toString(); }
 }
 export const uint8 = new DType("uint8", 0, false, 1);
 export const int8 = new DType("int8", 1, false, 1);

@@ -129,6 +129,14 @@ describe("dtypes", () => {
       expect(t.index(0).item()).to.equal(dtype === torch.bool ? true : values[0]);
     });
   }
+  it("a dtype prints as Python's repr (torch.float32) in console.log, String() and template strings", () => {
+    const util = require("util");
+    expect(util.inspect(torch.float32)).to.equal("torch.float32");
+    expect(util.inspect({ dtype: torch.int64 })).to.equal("{ dtype: torch.int64 }");
+    expect(util.format("%o", torch.bfloat16)).to.equal("torch.bfloat16");
+    expect(`${torch.bool}`).to.equal("torch.bool");
+    expect(torch.float16.name).to.equal("float16");
+  });
   it("float16/bfloat16 data() holds the raw bits; fromBytes reads them back", () => {
     const h = torch.tensor([1, -2], { dtype: torch.float16 });
     expect(Array.from(h.data() as Uint16Array)).to.deep.equal([0x3c00, 0xc000]);
