@@ -6,6 +6,7 @@ import { track, untrackFinalizer } from "./memory";
 import { callOp, callOpDiscard, bound, boundInplace, TypedOp, binary, setTensorFactory } from "./ops";
 import { TorchError } from "./errors";
 import { formatTensor } from "./tensor_str";
+import type { Generator } from "./generator";
 
 export type Shape = readonly number[];
 export type Device = string;
@@ -52,6 +53,13 @@ function dimsOf(d: number | number[] | undefined | null): number[] | null {
 function normDimOpts(a: DimOrOpts | undefined, keepdim?: boolean): { dim: number[] | null; keepdim: boolean; dtype?: DType } {
   if (a === undefined || typeof a === "number" || Array.isArray(a)) return { dim: dimsOf(a as any), keepdim: !!keepdim };
   return { dim: dimsOf(a.dim), keepdim: !!a.keepdim, dtype: a.dtype };
+}
+/** unique()'s result as Python returns it: the output alone, or [output, inverse?, counts?] (the others freed). */
+function pickOutputs(r: Tensor[], inverse: boolean, counts: boolean): Tensor | Tensor[] {
+  if (!inverse) r[1].dispose();
+  if (!counts) r[2].dispose();
+  if (!inverse && !counts) return r[0];
+  return r.filter((_, i) => i === 0 || (i === 1 && inverse) || (i === 2 && counts));
 }
 function checkTensor(x: any, name: string): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`argument '${name}' must be a Tensor`);
@@ -249,6 +257,16 @@ export class Tensor {
   }
   clamp_(min?: number | null, max?: number | null): this { return this.inplace("aten::clamp_", min ?? null, max ?? null); }
   clip(min?: number | null, max?: number | null): Tensor { return this.clamp(min, max); }
+  clampMin(min: TensorLike): Tensor { return callOp("aten::clamp_min", this, min); }
+  clampMax(max: TensorLike): Tensor { return callOp("aten::clamp_max", this, max); }
+  clampMin_(min: TensorLike): this { return this.inplace("aten::clamp_min_", min); }
+  clampMax_(max: TensorLike): this { return this.inplace("aten::clamp_max_", max); }
+  /** Rounds half to even; { decimals } rounds to that many decimal places (negative: left of the point). */
+  round(opts?: { decimals?: number }): Tensor { return opts?.decimals ? callOp("aten::round", this, { decimals: opts.decimals }) : callOp("aten::round", this); }
+  round_(opts?: { decimals?: number }): this { return opts?.decimals ? this.inplace("aten::round_", { decimals: opts.decimals }) : this.inplace("aten::round_"); }
+  nanToNum(opts?: { nan?: number; posinf?: number; neginf?: number }): Tensor { return callOp("aten::nan_to_num", this, opts?.nan ?? 0, opts?.posinf ?? null, opts?.neginf ?? null); }
+  nanToNum_(opts?: { nan?: number; posinf?: number; neginf?: number }): this { return this.inplace("aten::nan_to_num_", opts?.nan ?? 0, opts?.posinf ?? null, opts?.neginf ?? null); }
+  logit(eps?: number | null): Tensor { return callOp("aten::logit", this, eps ?? null); }
   where(cond: Tensor, other: TensorLike): Tensor { return callOp("aten::where", cond, this, other); }
   maskedFill(mask: Tensor, value: TensorLike): Tensor { return callOp("aten::masked_fill", this, mask, value); }
   maskedFill_(mask: Tensor, value: TensorLike): this { return this.inplace("aten::masked_fill_", mask, value); }
@@ -319,9 +337,12 @@ export class Tensor {
     return o.varDim({ correction: corr, keepdim: !!a.keepdim }, this, dimsOf(a.dim));
   }
   /** Vector p-norm over all elements or dims (torch.norm / torch.linalg.vector_norm). */
-  norm(p: number = 2, dim?: number | number[] | { dim?: number | number[]; keepdim?: boolean }, keepdim?: boolean): Tensor {
-    const a: any = typeof dim === "object" && !Array.isArray(dim) ? dim : { dim, keepdim };
-    return o.norm(K, this, p, dimsOf(a.dim), !!a.keepdim);
+  norm(p: number | "fro" | "nuc" | { p?: number | "fro" | "nuc"; dim?: number | number[]; keepdim?: boolean; dtype?: DType } = 2,
+    dim?: number | number[] | { dim?: number | number[]; keepdim?: boolean; dtype?: DType }, keepdim?: boolean): Tensor {
+    let a: any = typeof dim === "object" && !Array.isArray(dim) ? dim : { dim, keepdim };
+    if (typeof p === "object") { a = p; p = p.p ?? 2; }
+    if (p === "nuc") return callOp("aten::linalg_matrix_norm", this, "nuc", dimsOf(a.dim) ?? [-2, -1], !!a.keepdim, { dtype: a.dtype });
+    return o.norm({ dtype: a.dtype }, this, p === "fro" ? 2 : p, dimsOf(a.dim), !!a.keepdim);
   }
   all(dim?: number | { dim?: number; keepdim?: boolean }, keepdim?: boolean): Tensor {
     const a = normDimOpts(dim as any, keepdim);
@@ -331,9 +352,61 @@ export class Tensor {
     const a = normDimOpts(dim as any, keepdim);
     return a.dim === null ? o.any(K, this) : o.anyDim(K, this, a.dim[0], a.keepdim);
   }
-  logsumexp(dim: number | number[], keepdim = false): Tensor { return callOp("aten::logsumexp", this, dimsOf(dim), keepdim); }
-  cumsum(dim: number, opts?: { dtype?: DType }): Tensor { return callOp("aten::cumsum", this, dim, { dtype: opts?.dtype }); }
-  cumprod(dim: number, opts?: { dtype?: DType }): Tensor { return callOp("aten::cumprod", this, dim, { dtype: opts?.dtype }); }
+  logsumexp(dim: number | number[] | { dim: number | number[]; keepdim?: boolean }, keepdim = false): Tensor {
+    const a = normDimOpts(dim, keepdim);
+    return callOp("aten::logsumexp", this, a.dim, a.keepdim);
+  }
+  cumsum(dim: number | { dim: number; dtype?: DType }, opts?: { dtype?: DType }): Tensor {
+    if (typeof dim === "object") { opts = dim; dim = dim.dim; }
+    return callOp("aten::cumsum", this, dim, { dtype: opts?.dtype });
+  }
+  cumprod(dim: number | { dim: number; dtype?: DType }, opts?: { dtype?: DType }): Tensor {
+    if (typeof dim === "object") { opts = dim; dim = dim.dim; }
+    return callOp("aten::cumprod", this, dim, { dtype: opts?.dtype });
+  }
+  logcumsumexp(dim: number): Tensor { return callOp("aten::logcumsumexp", this, dim); }
+  cummax(dim: number): [Tensor, Tensor] { return callOp("aten::cummax", this, dim); }
+  cummin(dim: number): [Tensor, Tensor] { return callOp("aten::cummin", this, dim); }
+  /** amax(dim = all dims, keepdim): the maximum over dims (no indices). */
+  amax(dim?: DimOrOpts, keepdim?: boolean): Tensor { const a = normDimOpts(dim, keepdim); return callOp("aten::amax", this, a.dim ?? [], a.keepdim); }
+  amin(dim?: DimOrOpts, keepdim?: boolean): Tensor { const a = normDimOpts(dim, keepdim); return callOp("aten::amin", this, a.dim ?? [], a.keepdim); }
+  /** [min, max] over all elements or over one dim. */
+  aminmax(opts?: { dim?: number; keepdim?: boolean }): [Tensor, Tensor] { return callOp("aten::aminmax", this, { dim: opts?.dim ?? null, keepdim: !!opts?.keepdim }); }
+  /** median() -> the lower median of all elements; median(dim, keepdim) -> [values, indices]. */
+  median(): Tensor;
+  median(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): [Tensor, Tensor];
+  median(dim?: any, keepdim?: boolean): any {
+    const a = normDimOpts(dim, keepdim);
+    return a.dim === null ? callOp("aten::median", this) : callOp("aten::median", this, a.dim[0], a.keepdim);
+  }
+  nanmedian(): Tensor;
+  nanmedian(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): [Tensor, Tensor];
+  nanmedian(dim?: any, keepdim?: boolean): any {
+    const a = normDimOpts(dim, keepdim);
+    return a.dim === null ? callOp("aten::nanmedian", this) : callOp("aten::nanmedian", this, a.dim[0], a.keepdim);
+  }
+  /** [values, indices] of the k-th smallest element along dim (default -1). */
+  kthvalue(k: number, dim: number | { dim?: number; keepdim?: boolean } = -1, keepdim = false): [Tensor, Tensor] {
+    const a = typeof dim === "object" ? dim : { dim, keepdim };
+    return callOp("aten::kthvalue", this, k, a.dim ?? -1, !!a.keepdim);
+  }
+  mode(dim: number | { dim?: number; keepdim?: boolean } = -1, keepdim = false): [Tensor, Tensor] {
+    const a = typeof dim === "object" ? dim : { dim, keepdim };
+    return callOp("aten::mode", this, a.dim ?? -1, !!a.keepdim);
+  }
+  nansum(dim?: DimOrOpts, keepdim?: boolean): Tensor { const a = normDimOpts(dim, keepdim); return callOp("aten::nansum", this, a.dim, a.keepdim, { dtype: a.dtype }); }
+  nanmean(dim?: DimOrOpts, keepdim?: boolean): Tensor { const a = normDimOpts(dim, keepdim); return callOp("aten::nanmean", this, a.dim, a.keepdim, { dtype: a.dtype }); }
+  countNonzero(dim?: number | number[]): Tensor { return callOp("aten::count_nonzero", this, dimsOf(dim) ?? []); }
+  /** quantile(q, dim?, keepdim?, { interpolation }) with q a number or a 1-D tensor. */
+  quantile(q: number | Tensor, dim?: number | null | { dim?: number | null; keepdim?: boolean; interpolation?: string }, keepdim = false): Tensor {
+    const a = dim !== null && typeof dim === "object" ? dim : { dim, keepdim };
+    return callOp("aten::quantile", this, q, a.dim ?? null, !!a.keepdim, { interpolation: (a as any).interpolation ?? "linear" });
+  }
+  trace(): Tensor { return callOp("aten::trace", this); }
+  dist(other: Tensor, p = 2): Tensor { return callOp("aten::dist", this, other, p); }
+  diff(n = 1, dim = -1, opts?: { prepend?: Tensor; append?: Tensor }): Tensor {
+    return callOp("aten::diff", this, n, dim, opts?.prepend ?? null, opts?.append ?? null);
+  }
 
   // ---- shapes and views ----
   view(...shape: (number | number[] | DType)[]): Tensor {
@@ -388,6 +461,34 @@ export class Tensor {
   unbind(dim = 0): Tensor[] { return callOp("aten::unbind", this, dim); }
   flip(dims: number | number[]): Tensor { return callOp("aten::flip", this, dimsOf(dims)); }
   roll(shifts: number | number[], dims?: number | number[]): Tensor { return callOp("aten::roll", this, dimsOf(shifts), dimsOf(dims) ?? []); }
+  fliplr(): Tensor { return callOp("aten::fliplr", this); }
+  flipud(): Tensor { return callOp("aten::flipud", this); }
+  rot90(k = 1, dims: number[] = [0, 1]): Tensor { return callOp("aten::rot90", this, k, dims); }
+  movedim(source: number | number[], destination: number | number[]): Tensor { return callOp("aten::movedim", this, dimsOf(source), dimsOf(destination)); }
+  moveaxis(source: number | number[], destination: number | number[]): Tensor { return this.movedim(source, destination); }
+  swapaxes(d0: number, d1: number): Tensor { return this.transpose(d0, d1); }
+  swapdims(d0: number, d1: number): Tensor { return this.transpose(d0, d1); }
+  broadcastTo(...sizes: (number | number[])[]): Tensor { return this.expand(...sizes); }
+  tile(...dims: (number | number[])[]): Tensor { return callOp("aten::tile", this, dims.length === 1 && Array.isArray(dims[0]) ? dims[0] : dims); }
+  /** repeatInterleave(repeats, dim?): each element (or slice along dim) repeated; repeats a number or a tensor. */
+  repeatInterleave(repeats: number | Tensor, dim?: number | null, opts?: { outputSize?: number }): Tensor {
+    return callOp("aten::repeat_interleave", this, repeats, dim ?? null, { output_size: opts?.outputSize ?? null });
+  }
+  /** The windows of `size` elements, `step` apart, along `dimension` (a new last dim). */
+  unfold(dimension: number, size: number, step: number): Tensor { return callOp("aten::unfold", this, dimension, size, step); }
+  ravel(): Tensor { return callOp("aten::ravel", this); }
+  take(index: Tensor): Tensor { return callOp("aten::take", this, index); }
+  diag(diagonal = 0): Tensor { return callOp("aten::diag", this, diagonal); }
+  diagonal(offset: number | { offset?: number; dim1?: number; dim2?: number } = 0, dim1 = 0, dim2 = 1): Tensor {
+    const a = typeof offset === "object" ? offset : { offset, dim1, dim2 };
+    return callOp("aten::diagonal", this, a.offset ?? 0, a.dim1 ?? 0, a.dim2 ?? 1);
+  }
+  diagEmbed(offset = 0, dim1 = -2, dim2 = -1): Tensor { return callOp("aten::diag_embed", this, offset, dim1, dim2); }
+  tril(diagonal = 0): Tensor { return callOp("aten::tril", this, diagonal); }
+  triu(diagonal = 0): Tensor { return callOp("aten::triu", this, diagonal); }
+  tril_(diagonal = 0): this { return this.inplace("aten::tril_", diagonal); }
+  triu_(diagonal = 0): this { return this.inplace("aten::triu_", diagonal); }
+  fillDiagonal_(value: number, wrap = false): this { return this.inplace("aten::fill_diagonal_", value, wrap); }
 
   // ---- indexing ----
   /**
@@ -456,22 +557,57 @@ export class Tensor {
   }
   scatter_(dim: number, index: Tensor, src: TensorLike): this { return this.inplace("aten::scatter_", dim, index, src); }
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return callOp("aten::scatter_add", this, dim, index, src); }
+  scatterAdd_(dim: number, index: Tensor, src: Tensor): this { return this.inplace("aten::scatter_add_", dim, index, src); }
+  /** reduce: "sum" | "prod" | "mean" | "amax" | "amin". */
+  scatterReduce(dim: number, index: Tensor, src: Tensor, reduce: string, opts?: { includeSelf?: boolean }): Tensor {
+    return callOp("aten::scatter_reduce", this, dim, index, src, reduce, { include_self: opts?.includeSelf ?? true });
+  }
+  scatterReduce_(dim: number, index: Tensor, src: Tensor, reduce: string, opts?: { includeSelf?: boolean }): this {
+    return this.inplace("aten::scatter_reduce_", dim, index, src, reduce, { include_self: opts?.includeSelf ?? true });
+  }
+  indexAdd(dim: number, index: Tensor, source: Tensor, opts?: { alpha?: number }): Tensor { return callOp("aten::index_add", this, dim, index, source, { alpha: opts?.alpha ?? 1 }); }
+  indexAdd_(dim: number, index: Tensor, source: Tensor, opts?: { alpha?: number }): this { return this.inplace("aten::index_add_", dim, index, source, { alpha: opts?.alpha ?? 1 }); }
+  indexCopy(dim: number, index: Tensor, source: Tensor): Tensor { return callOp("aten::index_copy", this, dim, index, source); }
+  indexCopy_(dim: number, index: Tensor, source: Tensor): this { return this.inplace("aten::index_copy_", dim, index, source); }
+  indexFill(dim: number, index: Tensor, value: TensorLike): Tensor { return callOp("aten::index_fill", this, dim, index, value); }
+  indexFill_(dim: number, index: Tensor, value: TensorLike): this { return this.inplace("aten::index_fill_", dim, index, value); }
+  maskedScatter(mask: Tensor, source: Tensor): Tensor { return callOp("aten::masked_scatter", this, mask, source); }
   indexSelect(dim: number, index: Tensor): Tensor { return callOp("aten::index_select", this, dim, index); }
   takeAlongDim(indices: Tensor, dim?: number): Tensor { return callOp("aten::take_along_dim", this, indices, dim ?? null); }
-  nonzero(): Tensor { return callOp("aten::nonzero", this); }
+  /** Indices of the nonzero elements, [n, ndim]; { asTuple: true } gives one 1-D tensor per dim. */
+  nonzero(): Tensor;
+  nonzero(opts: { asTuple: true }): Tensor[];
+  nonzero(opts?: { asTuple?: boolean }): any {
+    if (!opts?.asTuple) return callOp("aten::nonzero", this);
+    if (this.dim() > 0) return callOp("aten::nonzero_numpy", this);
+    const v = this.view(1); try { return callOp("aten::nonzero_numpy", v); } finally { v.dispose(); }
+  }
+  argwhere(): Tensor { return callOp("aten::argwhere", this); }
   sort(dim: number | { dim?: number; descending?: boolean; stable?: boolean } = -1, descending = false): [Tensor, Tensor] {
     const a = typeof dim === "object" ? dim : { dim, descending };
     return callOp("aten::sort", this, { stable: a.stable ?? false, dim: a.dim ?? -1, descending: !!a.descending });
   }
-  argsort(dim = -1, descending = false): Tensor { return callOp("aten::argsort", this, dim, descending); }
+  argsort(dim: number | { dim?: number; descending?: boolean; stable?: boolean } = -1, descending = false): Tensor {
+    const a = typeof dim === "object" ? dim : { dim, descending };
+    return a.stable ? callOp("aten::argsort", this, { stable: true, dim: a.dim ?? -1, descending: !!a.descending }) : callOp("aten::argsort", this, a.dim ?? -1, !!a.descending);
+  }
+  msort(): Tensor { return callOp("aten::msort", this); }
   topk(k: number, dim: number | { dim?: number; largest?: boolean; sorted?: boolean } = -1, largest = true, sorted = true): [Tensor, Tensor] {
     const a = typeof dim === "object" ? dim : { dim, largest, sorted };
     return callOp("aten::topk", this, k, a.dim ?? -1, a.largest ?? true, a.sorted ?? true);
   }
-  unique(opts?: { sorted?: boolean; returnInverse?: boolean; returnCounts?: boolean; dim?: number }): any {
-    const r = callOp("aten::_unique2", this, opts?.sorted ?? true, !!opts?.returnInverse, !!opts?.returnCounts);
-    if (!opts?.returnInverse && !opts?.returnCounts) { r[1].dispose(); r[2].dispose(); return r[0]; }
-    return r;
+  /** The unique elements (or slices along `dim`); with returnInverse / returnCounts, [output, inverse?, counts?] as Python's tuple. */
+  unique(opts?: { sorted?: boolean; returnInverse?: boolean; returnCounts?: boolean; dim?: number | null }): any {
+    const inv = !!opts?.returnInverse, cnt = !!opts?.returnCounts;
+    const r: Tensor[] = opts?.dim === undefined || opts.dim === null
+      ? callOp("aten::_unique2", this, opts?.sorted ?? true, inv, cnt)
+      : callOp("aten::unique_dim", this, opts.dim, opts?.sorted ?? true, inv, cnt);
+    return pickOutputs(r, inv, cnt);
+  }
+  /** Collapses consecutive equal elements (or slices along `dim`); returns as unique() does. */
+  uniqueConsecutive(opts?: { returnInverse?: boolean; returnCounts?: boolean; dim?: number | null }): any {
+    const inv = !!opts?.returnInverse, cnt = !!opts?.returnCounts;
+    return pickOutputs(callOp("aten::unique_consecutive", this, inv, cnt, opts?.dim ?? null), inv, cnt);
   }
 
   // ---- activations and misc ----
@@ -486,6 +622,48 @@ export class Tensor {
     return h >= 0 ? new Tensor(native.TIO(h, this._id, dim, opts?.dtype ?? null)) : callOp("aten::log_softmax", this, dim, opts?.dtype ?? null);
   }
   oneHot(numClasses = -1): Tensor { return callOp("aten::one_hot", this, numClasses); }
+  bincount(opts?: { weights?: Tensor | null; minlength?: number }): Tensor { return callOp("aten::bincount", this, opts?.weights ?? null, opts?.minlength ?? 0); }
+  histc(bins = 100, min = 0, max = 0): Tensor { return callOp("aten::histc", this, bins, min, max); }
+  cross(other: Tensor, dim?: number | null): Tensor { return callOp("aten::cross", this, other, dim ?? null); }
+  inner(other: Tensor): Tensor { return callOp("aten::inner", this, other); }
+  heaviside(values: Tensor): Tensor { return callOp("aten::heaviside", this, values); }
+  det(): Tensor { return callOp("aten::linalg_det", this); }
+  logdet(): Tensor { return callOp("aten::logdet", this); }
+  slogdet(): [Tensor, Tensor] { return callOp("aten::linalg_slogdet", this); }
+  inverse(): Tensor { return callOp("aten::linalg_inv", this); }
+  matrixPower(n: number): Tensor { return callOp("aten::matrix_power", this, n); }
+  matrixExp(): Tensor { return callOp("aten::matrix_exp", this); }
+  addmv(mat: Tensor, vec: Tensor, opts?: { beta?: number; alpha?: number }): Tensor { return callOp("aten::addmv", this, mat, vec, { beta: opts?.beta ?? 1, alpha: opts?.alpha ?? 1 }); }
+  baddbmm(b1: Tensor, b2: Tensor, opts?: { beta?: number; alpha?: number }): Tensor { return callOp("aten::baddbmm", this, b1, b2, { beta: opts?.beta ?? 1, alpha: opts?.alpha ?? 1 }); }
+  addbmm(b1: Tensor, b2: Tensor, opts?: { beta?: number; alpha?: number }): Tensor { return callOp("aten::addbmm", this, b1, b2, { beta: opts?.beta ?? 1, alpha: opts?.alpha ?? 1 }); }
+  /** Samples numSamples indices per row from the (unnormalised) probabilities in this tensor. */
+  multinomial(numSamples: number, replacement: boolean | { replacement?: boolean; generator?: Generator } = false): Tensor {
+    const a = typeof replacement === "object" ? replacement : { replacement };
+    return callOp("aten::multinomial", this, numSamples, !!a.replacement, { generator: (a as any).generator ?? null });
+  }
+  bernoulli(opts?: { generator?: Generator }): Tensor { return callOp("aten::bernoulli", this, { generator: opts?.generator ?? null }); }
+  bernoulli_(p: TensorLike = 0.5, opts?: { generator?: Generator }): this { return this.inplace("aten::bernoulli_", p, { generator: opts?.generator ?? null }); }
+  exponential_(lambd = 1, opts?: { generator?: Generator }): this { return this.inplace("aten::exponential_", lambd, { generator: opts?.generator ?? null }); }
+  /** random_(to) or random_(from, to): integers in [from, to); random_() covers the dtype's range. */
+  random_(from?: number, to?: number | null, opts?: { generator?: Generator }): this {
+    const g = { generator: opts?.generator ?? null };
+    if (from === undefined) return this.inplace("aten::random_", g);
+    return to === undefined ? this.inplace("aten::random_", from, g) : this.inplace("aten::random_", from, to, g);
+  }
+  // ---- new tensors like this one (dtype and device from this unless given) ----
+  newZeros(size: number[], opts?: TensorOptions): Tensor { return zeros(size, { dtype: opts?.dtype ?? this.dtype, device: opts?.device ?? this.device, requiresGrad: opts?.requiresGrad }); }
+  newOnes(size: number[], opts?: TensorOptions): Tensor { return ones(size, { dtype: opts?.dtype ?? this.dtype, device: opts?.device ?? this.device, requiresGrad: opts?.requiresGrad }); }
+  newEmpty(size: number[], opts?: TensorOptions): Tensor { return empty(size, { dtype: opts?.dtype ?? this.dtype, device: opts?.device ?? this.device, requiresGrad: opts?.requiresGrad }); }
+  newFull(size: number[], value: number | boolean, opts?: TensorOptions): Tensor { return full(size, value, { dtype: opts?.dtype ?? this.dtype, device: opts?.device ?? this.device, requiresGrad: opts?.requiresGrad }); }
+  newTensor(data: any, opts?: TensorOptions): Tensor { return tensor(data, { dtype: opts?.dtype ?? this.dtype, device: opts?.device ?? this.device, requiresGrad: opts?.requiresGrad }); }
+  typeAs(other: Tensor): Tensor { return this.to(other.dtype); }
+  short(): Tensor { return this.to(dt.int16); }
+  char(): Tensor { return this.to(dt.int8); }
+  ndimension(): number { return this.dim(); }
+  nelement(): number { return this.numel(); }
+  isComplex(): boolean { const d = this.dtype; return d === dt.complex64 || d === dt.complex128; }
+  /** The CUDA device index, or -1 for a CPU tensor. */
+  getDevice(): number { const d = this.device; return d.startsWith("cuda") ? Number(d.split(":")[1] ?? 0) : -1; }
   masked(mask: Tensor): Tensor { return this.maskedSelect(mask); }
 }
 
@@ -582,20 +760,25 @@ function grad(t: Tensor, opts?: TensorOptions): Tensor { if (opts?.requiresGrad)
 export function zeros(...a: any[]): Tensor { const { shape, opts } = sizeArgs(a); return grad(callOp("aten::zeros", shape, factoryKw(opts)), opts); }
 export function ones(...a: any[]): Tensor { const { shape, opts } = sizeArgs(a); return grad(callOp("aten::ones", shape, factoryKw(opts)), opts); }
 export function empty(...a: any[]): Tensor { const { shape, opts } = sizeArgs(a); return grad(callOp("aten::empty", shape, factoryKw(opts)), opts); }
-export function rand(...a: any[]): Tensor { const { shape, opts } = sizeArgs(a); return grad(callOp("aten::rand", shape, factoryKw(opts)), opts); }
-export function randn(...a: any[]): Tensor { const { shape, opts } = sizeArgs(a); return grad(callOp("aten::randn", shape, factoryKw(opts)), opts); }
+/** Options of the random creation functions: a torch.Generator to draw from instead of the global one. */
+export interface RandomOptions extends TensorOptions { generator?: Generator | null; }
+function randomKw(opts?: RandomOptions, dtypeDefault: DType = defaultDtype) {
+  return { dtype: opts?.dtype ?? dtypeDefault, device: opts?.device ?? defaultDevice, generator: opts?.generator ?? null };
+}
+export function rand(...a: any[]): Tensor { const { shape, opts } = sizeArgs(a); return grad(callOp("aten::rand", shape, randomKw(opts)), opts); }
+export function randn(...a: any[]): Tensor { const { shape, opts } = sizeArgs(a); return grad(callOp("aten::randn", shape, randomKw(opts)), opts); }
 export function full(shape: number[], value: number | boolean, opts?: TensorOptions): Tensor {
   const d = opts?.dtype ?? (typeof value === "boolean" ? dt.bool : Number.isInteger(value) ? dt.int64 : defaultDtype);
   return grad(callOp("aten::full", shape, value, { dtype: d, device: opts?.device ?? defaultDevice }), opts);
 }
 /** Integers in [low, high): randint(high, shape) or randint(low, high, shape). */
-export function randint(a: number, b: number | number[], c?: number[] | TensorOptions, d?: TensorOptions): Tensor {
-  let low = 0, high: number, shape: number[], opts: TensorOptions | undefined;
-  if (Array.isArray(b)) { high = a; shape = b; opts = c as TensorOptions; } else { low = a; high = b; shape = c as number[]; opts = d; }
-  return callOp("aten::randint", low, high, shape, { dtype: opts?.dtype ?? dt.int64, device: opts?.device ?? defaultDevice });
+export function randint(a: number, b: number | number[], c?: number[] | RandomOptions, d?: RandomOptions): Tensor {
+  let low = 0, high: number, shape: number[], opts: RandomOptions | undefined;
+  if (Array.isArray(b)) { high = a; shape = b; opts = c as RandomOptions; } else { low = a; high = b; shape = c as number[]; opts = d; }
+  return callOp("aten::randint", low, high, shape, randomKw(opts, dt.int64));
 }
-export function randperm(n: number, opts?: TensorOptions): Tensor {
-  return callOp("aten::randperm", n, { dtype: opts?.dtype ?? dt.int64, device: opts?.device ?? defaultDevice });
+export function randperm(n: number, opts?: RandomOptions): Tensor {
+  return callOp("aten::randperm", n, randomKw(opts, dt.int64));
 }
 /** arange(end) | arange(start, end, step?) with an optional trailing options object. */
 export function arange(...a: any[]): Tensor {
