@@ -262,7 +262,7 @@ export class Tensor {
   clampMin_(min: TensorLike): this { return this.inplace("aten::clamp_min_", min); }
   clampMax_(max: TensorLike): this { return this.inplace("aten::clamp_max_", max); }
   /** Rounds half to even; { decimals } rounds to that many decimal places (negative: left of the point). */
-  round(opts?: { decimals?: number }): Tensor { return opts?.decimals ? callOp("aten::round", this, { decimals: opts.decimals }) : callOp("aten::round", this); }
+  round(opts?: { decimals?: number }): Tensor { return opts?.decimals ? callOp("aten::round", this, { decimals: opts.decimals }) : new Tensor(native.T1(opRound.handle, this._id)); }
   round_(opts?: { decimals?: number }): this { return opts?.decimals ? this.inplace("aten::round_", { decimals: opts.decimals }) : this.inplace("aten::round_"); }
   nanToNum(opts?: { nan?: number; posinf?: number; neginf?: number }): Tensor { return callOp("aten::nan_to_num", this, opts?.nan ?? 0, opts?.posinf ?? null, opts?.neginf ?? null); }
   nanToNum_(opts?: { nan?: number; posinf?: number; neginf?: number }): this { return this.inplace("aten::nan_to_num_", opts?.nan ?? 0, opts?.posinf ?? null, opts?.neginf ?? null); }
@@ -673,22 +673,52 @@ const opTranspose = new TypedOp("aten::transpose", "int"), opFlatten = new Typed
 const opUnsqueeze = new TypedOp("aten::unsqueeze"), opSqueezeDim = new TypedOp("aten::squeeze", "dim");
 const opPermute = new TypedOp("aten::permute"), opSoftmax = new TypedOp("aten::softmax", "int");
 const opLogSoftmax = new TypedOp("aten::log_softmax", "int");
+const opRound = new TypedOp("aten::round");
 const boundCopy = boundInplace("aten::copy_");
 const opPow = new TypedOp("aten::pow", "Tensor_Tensor"), opPowS = new TypedOp("aten::pow", "Tensor_Scalar");
 const opPow_ = new TypedOp("aten::pow_", "Tensor"), opPowS_ = new TypedOp("aten::pow_", "Scalar");
 
 // ---------------- creation ----------------
+// A nested sequence: an array, or a TypedArray inside an array (Python's list of numpy arrays).
+const isSeq = (x: any): boolean => Array.isArray(x) || (ArrayBuffer.isView(x) && !(x instanceof DataView));
 function inferShape(data: any): number[] {
   const shape: number[] = [];
   let cur = data;
-  while (Array.isArray(cur)) { shape.push(cur.length); cur = cur[0]; }
+  while (isSeq(cur)) { shape.push((cur as any).length); cur = cur[0]; }
   return shape;
 }
 function flatten(data: any, shape: number[], out: any[], depth = 0): void {
-  if (depth === shape.length) { out.push(data); return; }
-  if (!Array.isArray(data) || data.length !== shape[depth])
+  if (depth === shape.length) {
+    if (isSeq(data)) throw new TypeError(`tensor(): ragged nested array: expected a scalar at dim ${depth}`);
+    out.push(data); return;
+  }
+  if (!isSeq(data) || data.length !== shape[depth])
     throw new TypeError(`tensor(): ragged nested array: expected a sequence of length ${shape[depth]} at dim ${depth}`);
   for (const x of data) flatten(x, shape, out, depth + 1);
+}
+// A JS number reads as an integer when it is one (JS has no float literals); -0 and integers past int64's range read as floats.
+const isIntNumber = (x: number): boolean => Number.isInteger(x) && x >= -(2 ** 63) && x < 2 ** 63 && !Object.is(x, -0);
+function toBigInt64(x: number): bigint {
+  if (!(x >= -(2 ** 63) && x < 2 ** 63)) throw new TorchError("value cannot be converted to type int64 without overflow");
+  return BigInt(x);
+}
+/** torch.tensor([...]) with one-element tensors among the elements: their dtypes take part in the inference, as in Python. */
+function tensorFromMixed(flat: any[], shape: number[], opts?: TensorOptions): Tensor {
+  let code = -1;
+  const vals = flat.map((x) => {
+    let d: DType, v: number;
+    if (x instanceof Tensor) {
+      if (x.numel() !== 1) throw new TypeError("tensor(): only one element tensors can be converted to scalars");
+      d = x.dtype; const r = x.item() as any; v = Number(r);
+    } else if (typeof x === "boolean") { d = dt.bool; v = x ? 1 : 0; }
+    else if (typeof x === "number") { d = isIntNumber(x) ? dt.int64 : defaultDtype; v = x; }
+    else if (typeof x === "bigint") { d = dt.int64; v = Number(x); }
+    else throw new TypeError("tensor(): data must be numbers, booleans, bigints, one-element Tensors, nested arrays of them, or a TypedArray");
+    code = code < 0 ? d.code : callOp("aten::promote_types", dt.dtypeFromCode(code), d);
+    return v;
+  });
+  const t = new Tensor(native.FromBuffer(Float64Array.from(vals), shape, dt.float64, false));
+  return finish(t, { ...opts, dtype: opts?.dtype ?? dt.dtypeFromCode(code) });
 }
 
 function finish(t: Tensor, opts?: TensorOptions): Tensor {
@@ -710,15 +740,17 @@ export function tensor(data: any, opts?: TensorOptions): Tensor {
   const shape = inferShape(data);
   const flat: any[] = [];
   flatten(data, shape, flat);
+  if (flat.some((x) => x instanceof Tensor)) return tensorFromMixed(flat, shape, opts);
   let dtype: DType;
   let arr: ArrayBufferView;
   if (flat.length && flat.every((x) => typeof x === "boolean")) { dtype = dt.bool; arr = Uint8Array.from(flat, (x) => (x ? 1 : 0)); }
   else if (flat.every((x) => typeof x === "number" || typeof x === "boolean")) {
     // JS has no float literals: [1.0, 2.0] reads as integers. Integer tensors cannot require grad, so
     // { requiresGrad: true } without a dtype means the default float dtype (Python's [1., 2.]).
-    const ints = flat.length > 0 && flat.every((x) => typeof x === "boolean" || Number.isInteger(x)) &&
+    const ints = flat.length > 0 && flat.every((x) => typeof x === "boolean" || isIntNumber(x)) &&
       !(opts?.requiresGrad && !opts.dtype && !flat.some((x) => typeof x === "boolean"));
     if (ints && (!opts?.dtype || !opts.dtype.isFloatingPoint)) { dtype = dt.int64; arr = BigInt64Array.from(flat, (x) => BigInt(Number(x))); }
+    else if (opts?.dtype === dt.int64) { dtype = dt.int64; arr = BigInt64Array.from(flat, (x) => toBigInt64(Math.trunc(Number(x)))); }
     else { dtype = dt.float64; arr = Float64Array.from(flat, Number); }
     if (!opts?.dtype && dtype === dt.float64) {
       const t = new Tensor(native.FromBuffer(arr, shape, dtype, false));

@@ -1,5 +1,6 @@
 // Prints tensors the way PyTorch's torch/_tensor_str.py does (precision 4, threshold 1000, edgeitems 3, linewidth 80).
 import type { Tensor } from "./tensor";
+import { getDefaultDtype } from "./tensor";
 import * as dt from "./dtype";
 
 export const printOptions = { precision: 4, threshold: 1000, edgeitems: 3, linewidth: 80, sciMode: null as boolean | null };
@@ -119,8 +120,9 @@ export function formatTensor(t: Tensor): string {
     };
     body = shape.length === 0 ? fmt(flat[0]) : render(0, 0, indent);
   }
-  if (dtype !== dt.float32 && dtype !== dt.int64 && dtype !== dt.bool) suffix.push(`dtype=torch.${dtype.name}`);
-  else if (numel === 0 && dtype !== dt.float32) suffix.push(`dtype=torch.${dtype.name}`);
+  // Python leaves out the default dtype (torch.get_default_dtype()), int64 and bool; an empty tensor shows all but the default
+  const dflt = getDefaultDtype();
+  if (numel === 0 ? dtype !== dflt : dtype !== dflt && dtype !== dt.int64 && dtype !== dt.bool) suffix.push(`dtype=torch.${dtype.name}`);
   const gf = t.gradFn;
   if (gf) suffix.push(`grad_fn=<${gf.replace(/^torch::autograd::/, "")}>`);
   else if (t.requiresGrad) suffix.push("requires_grad=True");

@@ -206,6 +206,43 @@ describe("reading", () => {
   });
 });
 
+describe("tensor() inference in the corners Python defines", () => {
+  // Python: torch.tensor([torch.tensor(1.5), torch.tensor(2)]) -> tensor([1.5000, 2.0000]) ...
+  it("one-element tensors among the data take part in dtype inference; bigger ones throw", () => {
+    expect(torch.tensor([torch.tensor(1.5), torch.tensor(2)]).toString()).to.equal("tensor([1.5000, 2.0000])");
+    expect(torch.tensor([torch.tensor(1), torch.tensor(2)]).toString()).to.equal("tensor([1, 2])");
+    expect(torch.tensor([torch.tensor(1), 2.5]).toString()).to.equal("tensor([1.0000, 2.5000])");
+    expect(torch.tensor([torch.ones([1]), torch.zeros([1])]).toString()).to.equal("tensor([1., 0.])");
+    expect(torch.tensor([torch.tensor(1.5, { dtype: torch.float64 })]).toString()).to.equal("tensor([1.5000], dtype=torch.float64)");
+    expect(torch.tensor([torch.tensor(true), torch.tensor(false)]).dtype).to.equal(torch.bool);
+    expect(() => torch.tensor([torch.ones([2]), torch.zeros([2])])).to.throw(TypeError, /only one element tensors/);
+  });
+  it("TypedArrays nested in arrays are rows (Python's list of numpy arrays); ragged ones throw", () => {
+    const t = torch.tensor([new Float32Array([1.5, 2]), new Float32Array([3, 4])]);
+    expect(t.shape).to.deep.equal([2, 2]);
+    expect(t.toArray()).to.deep.equal([[1.5, 2], [3, 4]]);
+    expect(torch.tensor([new Int32Array([1, 2])]).dtype).to.equal(torch.int64);
+    expect(() => torch.tensor([new Float32Array([1, 2]), new Float32Array([3])])).to.throw(TypeError, /ragged/);
+    expect(() => torch.tensor([1, [2]])).to.throw(TypeError, /ragged/);
+  });
+  it("-0 and integers past int64 read as floats; int64 overflow throws as in Python", () => {
+    expect(torch.tensor([-0, 1]).toString()).to.equal("tensor([-0., 1.])");
+    expect(torch.tensor([1e20, 1]).dtype).to.equal(torch.float32);
+    expect(torch.tensor([2 ** 53 + 2]).dtype).to.equal(torch.int64);
+    expect(() => torch.tensor([1e20], { dtype: torch.int64 })).to.throw(torch.TorchError, /int64 without overflow/);
+    expect(torch.tensor([1.5, -2.7], { dtype: torch.int64 }).toArray()).to.deep.equal([1, -2]);
+  });
+  it("printing leaves out the default dtype, whichever it is (torch.set_default_dtype)", () => {
+    torch.setDefaultDtype(torch.float64);
+    try {
+      expect(torch.tensor([1.5]).toString()).to.equal("tensor([1.5000])");
+      expect(torch.tensor([1.5], { dtype: torch.float32 }).toString()).to.equal("tensor([1.5000], dtype=torch.float32)");
+      expect(torch.zeros([0], { dtype: torch.float32 }).toString()).to.equal("tensor([], dtype=torch.float32)");
+      expect(torch.zeros([0]).toString()).to.equal("tensor([])");
+    } finally { torch.setDefaultDtype(torch.float32); }
+  });
+});
+
 describe("toString matches Python's repr", () => {
   for (const r of fixture.reprs) {
     it(r.name, () => {
