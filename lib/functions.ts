@@ -1,5 +1,5 @@
 // torch.* functions that take several tensors or mirror Tensor methods.
-import { Tensor, TensorLike, DimOrOpts, RandomOptions, TensorOptions, getDefaultDtype, getDefaultDevice } from "./tensor";
+import { Tensor, TensorLike, DimOrOpts, RandomOptions, TensorOptions, VarOpts, varArgs, getDefaultDtype, getDefaultDevice } from "./tensor";
 import type { Generator } from "./generator";
 import * as dt from "./dtype";
 import { callOp } from "./ops";
@@ -99,20 +99,18 @@ export function oneHot(t: Tensor, numClasses = -1): Tensor { return t.oneHot(num
 // Function forms of Tensor methods (torch.std(x, ...) is x.std(...)).
 export function round(t: Tensor, opts?: { decimals?: number }): Tensor { return t.round(opts); }
 export function prod(t: Tensor, dim?: any, keepdim?: boolean): Tensor { return t.prod(dim, keepdim); }
-export function std(t: Tensor, dim?: any, keepdim?: boolean): Tensor { return t.std(dim, keepdim); }
-export function var_(t: Tensor, dim?: any, keepdim?: boolean): Tensor { return t.var(dim, keepdim); }
+export function std(t: Tensor, dim?: number | number[] | boolean | VarOpts, unbiased?: boolean, keepdim?: boolean): Tensor { return t.std(dim, unbiased, keepdim); }
+export function var_(t: Tensor, dim?: number | number[] | boolean | VarOpts, unbiased?: boolean, keepdim?: boolean): Tensor { return t.var(dim, unbiased, keepdim); }
 export { var_ as var };
-/** [std, mean] over dims (torch.std_mean). */
-export function stdMean(t: Tensor, dim?: number | number[] | { dim?: number | number[]; keepdim?: boolean; unbiased?: boolean; correction?: number }, keepdim?: boolean): [Tensor, Tensor] {
-  const a: any = typeof dim === "object" && !Array.isArray(dim) ? dim : { dim, keepdim };
-  const d = a.dim === undefined || a.dim === null ? null : typeof a.dim === "number" ? [a.dim] : a.dim;
-  return callOp("aten::std_mean", t, d, { correction: a.correction ?? (a.unbiased === false ? 0 : 1), keepdim: !!a.keepdim });
+/** [std, mean] over dims (torch.std_mean); the arguments are std()'s. */
+export function stdMean(t: Tensor, dim?: number | number[] | boolean | VarOpts, unbiased?: boolean, keepdim?: boolean): [Tensor, Tensor] {
+  const a = varArgs(dim, unbiased, keepdim);
+  return callOp("aten::std_mean", t, a.dim, { correction: a.correction, keepdim: a.keepdim });
 }
 /** [var, mean] over dims (torch.var_mean). */
-export function varMean(t: Tensor, dim?: number | number[] | { dim?: number | number[]; keepdim?: boolean; unbiased?: boolean; correction?: number }, keepdim?: boolean): [Tensor, Tensor] {
-  const a: any = typeof dim === "object" && !Array.isArray(dim) ? dim : { dim, keepdim };
-  const d = a.dim === undefined || a.dim === null ? null : typeof a.dim === "number" ? [a.dim] : a.dim;
-  return callOp("aten::var_mean", t, d, { correction: a.correction ?? (a.unbiased === false ? 0 : 1), keepdim: !!a.keepdim });
+export function varMean(t: Tensor, dim?: number | number[] | boolean | VarOpts, unbiased?: boolean, keepdim?: boolean): [Tensor, Tensor] {
+  const a = varArgs(dim, unbiased, keepdim);
+  return callOp("aten::var_mean", t, a.dim, { correction: a.correction, keepdim: a.keepdim });
 }
 export function norm(t: Tensor, p?: any, dim?: any, keepdim?: boolean): Tensor { return t.norm(p, dim, keepdim); }
 export function logsumexp(t: Tensor, dim: any, keepdim?: boolean): Tensor { return t.logsumexp(dim, keepdim); }

@@ -54,6 +54,14 @@ function normDimOpts(a: DimOrOpts | undefined, keepdim?: boolean): { dim: number
   if (a === undefined || typeof a === "number" || Array.isArray(a)) return { dim: dimsOf(a as any), keepdim: !!keepdim };
   return { dim: dimsOf(a.dim), keepdim: !!a.keepdim, dtype: a.dtype };
 }
+export interface VarOpts { dim?: number | number[] | null; keepdim?: boolean; unbiased?: boolean; correction?: number }
+/** std/var arguments: an options object, or Python's (dim, unbiased, keepdim) / (unbiased). */
+export function varArgs(dim?: number | number[] | boolean | VarOpts | null, unbiased?: boolean, keepdim?: boolean): { dim: number[] | null; correction: number; keepdim: boolean } {
+  if (typeof dim === "boolean") return { dim: null, correction: dim ? 1 : 0, keepdim: false };
+  if (dim !== null && typeof dim === "object" && !Array.isArray(dim))
+    return { dim: dimsOf(dim.dim), correction: dim.correction ?? (dim.unbiased === false ? 0 : 1), keepdim: !!dim.keepdim };
+  return { dim: dimsOf(dim), correction: unbiased === false ? 0 : 1, keepdim: !!keepdim };
+}
 /** unique()'s result as Python returns it: the output alone, or [output, inverse?, counts?] (the others freed). */
 function pickOutputs(r: Tensor[], inverse: boolean, counts: boolean): Tensor | Tensor[] {
   if (!inverse) r[1].dispose();
@@ -325,16 +333,18 @@ export class Tensor {
     const a = normDimOpts(dim as any, keepdim);
     return o.argmin(K, this, a.dim ? a.dim[0] : null, a.keepdim);
   }
-  /** Standard deviation; `correction` (default 1, Bessel) or `unbiased`. */
-  std(dim?: number | number[] | { dim?: number | number[]; keepdim?: boolean; unbiased?: boolean; correction?: number }, keepdim?: boolean): Tensor {
-    const a: any = typeof dim === "object" && !Array.isArray(dim) ? dim : { dim, keepdim };
-    const corr = a.correction ?? (a.unbiased === false ? 0 : 1);
-    return o.stdDim({ correction: corr, keepdim: !!a.keepdim }, this, dimsOf(a.dim));
+  /**
+   * Standard deviation: std({ dim, correction | unbiased, keepdim }), or Python's positional forms std(dim, unbiased = true,
+   * keepdim = false) and std(unbiased). `correction` defaults to 1 (Bessel).
+   */
+  std(dim?: number | number[] | boolean | VarOpts, unbiased?: boolean, keepdim?: boolean): Tensor {
+    const a = varArgs(dim, unbiased, keepdim);
+    return o.stdDim({ correction: a.correction, keepdim: a.keepdim }, this, a.dim);
   }
-  var(dim?: number | number[] | { dim?: number | number[]; keepdim?: boolean; unbiased?: boolean; correction?: number }, keepdim?: boolean): Tensor {
-    const a: any = typeof dim === "object" && !Array.isArray(dim) ? dim : { dim, keepdim };
-    const corr = a.correction ?? (a.unbiased === false ? 0 : 1);
-    return o.varDim({ correction: corr, keepdim: !!a.keepdim }, this, dimsOf(a.dim));
+  /** Variance; the arguments are std()'s. */
+  var(dim?: number | number[] | boolean | VarOpts, unbiased?: boolean, keepdim?: boolean): Tensor {
+    const a = varArgs(dim, unbiased, keepdim);
+    return o.varDim({ correction: a.correction, keepdim: a.keepdim }, this, a.dim);
   }
   /** Vector p-norm over all elements or dims (torch.norm / torch.linalg.vector_norm). */
   norm(p: number | "fro" | "nuc" | { p?: number | "fro" | "nuc"; dim?: number | number[]; keepdim?: boolean; dtype?: DType } = 2,
