@@ -533,7 +533,19 @@ export class Tensor {
   }
   private basicIndex(list: Index[]): { view: Tensor; adv: (Tensor | null)[] } {
     const nd = this.dim();
-    const consumed = list.filter((x) => x !== null && x !== "..." && typeof x !== "boolean").reduce<number>((n, x) => n + (x instanceof Tensor && x.dtype === dt.bool ? x.dim() : 1), 0);
+    // as Python: a nested list indexes as a tensor (of bools: a mask), a 0-d bool tensor as a bool
+    list = list.map((ix) => {
+      if (Array.isArray(ix)) {
+        const flat = (ix as any[]).flat(Infinity);
+        const t = tensor(ix, { dtype: flat.length && flat.every((v) => typeof v === "boolean") ? dt.bool : dt.int64, device: this.device });
+        (t as any)._tmp = true;
+        return t;
+      }
+      if (ix instanceof Tensor && ix.dim() === 0 && (ix.dtype === dt.bool || ix.dtype === dt.uint8)) return !!ix.item();
+      return ix;
+    });
+    const isMask = (x: Tensor) => x.dtype === dt.bool || x.dtype === dt.uint8;
+    const consumed = list.filter((x) => x !== null && x !== "..." && typeof x !== "boolean").reduce<number>((n, x) => n + (x instanceof Tensor && isMask(x) ? x.dim() : 1), 0);
     let cur: Tensor = this.alias();
     let dim = 0;
     const adv: (Tensor | null)[] = [];
@@ -547,10 +559,9 @@ export class Tensor {
         step(o.select(K, cur, dim, ix)); continue;
       }
       if (ix instanceof Slice) { step(o.slice(K, cur, dim, ix.start, ix.stop, ix.step)); adv.push(null); dim++; continue; }
-      if (Array.isArray(ix)) { const t = tensor(ix, { dtype: dt.int64, device: this.device }); (t as any)._tmp = true; adv.push(t); dim++; continue; }
       if (ix instanceof Tensor) {
         adv.push(ix);
-        const n = ix.dtype === dt.bool || ix.dtype === dt.uint8 ? ix.dim() : 1;
+        const n = isMask(ix) ? ix.dim() : 1;
         for (let k = 1; k < n; k++) adv.push(null);
         dim += n; continue;
       }

@@ -148,13 +148,15 @@ const CASES: Record<string, Fn> = {
   bucketize: ([v, b]) => T.bucketize(v, b), isin: ([a, b]) => T.isin(a, b), tensordot: ([a, b]) => T.tensordot(a, b, 2),
   kron: ([a, b]) => T.kron(a, b), cdist: ([a, b]) => T.cdist(a, b), tril_indices: () => T.trilIndices(3, 3, -1),
   det: ([x]) => x.det(), inverse: ([x]) => x.inverse(),
+  index_bool_list: ([x]) => x.index([[true, false, true]]), index_0d_bool: ([x]) => x.index([T.tensor(true), 0]),
+  index_0d_false: ([x]) => x.index(["...", T.tensor(false)]), index_put_bool_list: ([x]) => x.indexPut_([[false, true, true]], -1),
   randint_generator: () => T.randint(0, 100, [6], { generator: new T.Generator().manualSeed(7) }),
   randn_generator: () => T.randn([2, 3], { generator: new T.Generator().manualSeed(7) }),
   multinomial: ([p]) => { T.manualSeed(5); return T.multinomial(p, 4, true); },
 };
 
 // Cases whose call chains several ops (the intermediates are the caller's to free).
-const CHAINED = new Set(["sum_sizes", "sum_float64_sizes", "matmul_transposed", "reshape", "contiguous", "round_decimals", "round_decimals_neg"]);
+const CHAINED = new Set(["sum_sizes", "sum_float64_sizes", "matmul_transposed", "reshape", "contiguous", "round_decimals", "round_decimals_neg", "index_0d_bool", "index_0d_false"]);
 
 describe("operators vs PyTorch (test/fixtures/ops/ops.json)", () => {
   const fixture = loadFixture("ops", "ops.json");
