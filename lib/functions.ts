@@ -1,5 +1,6 @@
 // torch.* functions that take several tensors or mirror Tensor methods.
-import { Tensor, TensorLike, DimOrOpts, RandomOptions, TensorOptions, VarOpts, varArgs, getDefaultDtype, getDefaultDevice } from "./tensor";
+import { Tensor, TensorLike, DimOrOpts, RandomOptions, TensorOptions, VarOpts, varArgs, getDefaultDtype, getDefaultDevice, tensor } from "./tensor";
+import { TorchError } from "./errors";
 import type { Generator } from "./generator";
 import * as dt from "./dtype";
 import { callOp } from "./ops";
@@ -201,3 +202,33 @@ export function trilIndices(row: number, col: number, offset = 0, opts?: TensorO
 export function triuIndices(row: number, col: number, offset = 0, opts?: TensorOptions): Tensor {
   return callOp("aten::triu_indices", row, col, offset, { dtype: opts?.dtype ?? dt.int64, device: opts?.device ?? getDefaultDevice() });
 }
+/** torch.as_tensor: the tensor itself when it already has the dtype and device asked for, else a converted copy. */
+export function asTensor(data: any, opts?: { dtype?: DType; device?: string }): Tensor {
+  if (data instanceof Tensor) {
+    if ((!opts?.dtype || opts.dtype === data.dtype) && (!opts?.device || opts.device === data.device)) return data;
+    return data.to({ dtype: opts?.dtype, device: opts?.device });
+  }
+  return tensor(data, opts);
+}
+/** The shape the given shapes broadcast to (torch.broadcast_shapes); throws when they do not. */
+export function broadcastShapes(...shapes: number[][]): number[] {
+  const n = Math.max(0, ...shapes.map((s) => s.length));
+  const out = new Array<number>(n).fill(1);
+  for (const s of shapes) {
+    for (let i = 0; i < s.length; i++) {
+      const k = n - s.length + i, v = s[i];
+      if (v !== 1 && out[k] !== 1 && out[k] !== v) throw new TorchError(`Shape mismatch: objects cannot be broadcast to a single shape.  Mismatch is at dim ${k}`);
+      if (v !== 1) out[k] = v;
+    }
+  }
+  return out;
+}
+export function atleast1d(t: Tensor): Tensor { return callOp("aten::atleast_1d", t); }
+export function atleast2d(t: Tensor): Tensor { return callOp("aten::atleast_2d", t); }
+export function atleast3d(t: Tensor): Tensor { return callOp("aten::atleast_3d", t); }
+export function cov(t: Tensor, opts?: { correction?: number; fweights?: Tensor | null; aweights?: Tensor | null }): Tensor {
+  return callOp("aten::cov", t, { correction: opts?.correction ?? 1, fweights: opts?.fweights ?? null, aweights: opts?.aweights ?? null });
+}
+export function corrcoef(t: Tensor): Tensor { return callOp("aten::corrcoef", t); }
+export function combinations(t: Tensor, r = 2, withReplacement = false): Tensor { return callOp("aten::combinations", t, r, withReplacement); }
+export function poisson(rates: Tensor, opts?: { generator?: Generator }): Tensor { return callOp("aten::poisson", rates, { generator: opts?.generator ?? null }); }

@@ -217,6 +217,13 @@ describe("tensor() inference in the corners Python defines", () => {
     expect(torch.tensor([torch.tensor(true), torch.tensor(false)]).dtype).to.equal(torch.bool);
     expect(() => torch.tensor([torch.ones([2]), torch.zeros([2])])).to.throw(TypeError, /only one element tensors/);
   });
+  it("asTensor shares a tensor that already fits; broadcastShapes throws on a mismatch", () => {
+    const t = torch.tensor([1.5]);
+    expect(torch.asTensor(t)).to.equal(t);
+    expect(torch.asTensor(t, { dtype: torch.float32, device: "cpu" })).to.equal(t);
+    expect(torch.asTensor([1, 2]).dtype).to.equal(torch.int64);
+    expect(() => torch.broadcastShapes([2, 3], [4])).to.throw(torch.TorchError, /broadcast/);
+  });
   it("TypedArrays nested in arrays are rows (Python's list of numpy arrays); ragged ones throw", () => {
     const t = torch.tensor([new Float32Array([1.5, 2]), new Float32Array([3, 4])]);
     expect(t.shape).to.deep.equal([2, 2]);
