@@ -51,7 +51,7 @@ export function max(t: Tensor, dim?: any, keepdim?: boolean): any { return (t.ma
 export function min(t: Tensor, dim?: any, keepdim?: boolean): any { return (t.min as any)(dim, keepdim); }
 export function argmax(t: Tensor, dim?: any, keepdim?: boolean): Tensor { return t.argmax(dim, keepdim); }
 export function argmin(t: Tensor, dim?: any, keepdim?: boolean): Tensor { return t.argmin(dim, keepdim); }
-export function clamp(t: Tensor, min?: number | null, max?: number | null): Tensor { return t.clamp(min, max); }
+export function clamp(t: Tensor, min?: number | Tensor | null | { min?: number | Tensor; max?: number | Tensor }, max?: number | Tensor | null): Tensor { return t.clamp(min, max); }
 export function softmax(t: Tensor, dim: number, opts?: { dtype?: DType }): Tensor { return t.softmax(dim, opts); }
 export function logSoftmax(t: Tensor, dim: number, opts?: { dtype?: DType }): Tensor { return t.logSoftmax(dim, opts); }
 export function flatten(t: Tensor, startDim = 0, endDim = -1): Tensor { return t.flatten(startDim, endDim); }
@@ -137,7 +137,7 @@ export function unique(t: Tensor, opts?: { sorted?: boolean; returnInverse?: boo
 export function uniqueConsecutive(t: Tensor, opts?: { returnInverse?: boolean; returnCounts?: boolean; dim?: number | null }): any { return t.uniqueConsecutive(opts); }
 export function argwhere(t: Tensor): Tensor { return t.argwhere(); }
 export function clone(t: Tensor): Tensor { return t.clone(); }
-export function clip(t: Tensor, min?: number | null, max?: number | null): Tensor { return t.clamp(min, max); }
+export function clip(t: Tensor, min?: number | Tensor | null | { min?: number | Tensor; max?: number | Tensor }, max?: number | Tensor | null): Tensor { return t.clamp(min, max); }
 export function numel(t: Tensor): number { return t.numel(); }
 export function isTensor(x: unknown): x is Tensor { return x instanceof Tensor; }
 export function isFloatingPoint(t: Tensor): boolean { return t.isFloatingPoint(); }

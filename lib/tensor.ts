@@ -176,7 +176,14 @@ export class Tensor {
   int(): Tensor { return this.to(dt.int32); }
   bool(): Tensor { return this.to(dt.bool); }
   byte(): Tensor { return this.to(dt.uint8); }
-  type(d: DType): Tensor { return this.to(d); }
+  /** type(dtype) converts; type() names the tensor type as Python does ("torch.FloatTensor"). */
+  type(): string;
+  type(d: DType): Tensor;
+  type(d?: DType): any {
+    if (d) return this.to(d);
+    const names: Record<string, string> = { float32: "Float", float64: "Double", float16: "Half", bfloat16: "BFloat16", int64: "Long", int32: "Int", int16: "Short", int8: "Char", uint8: "Byte", bool: "Bool", complex64: "ComplexFloat", complex128: "ComplexDouble" };
+    return `torch.${this.isCuda ? "cuda." : ""}${names[this.dtype.name]}Tensor`;
+  }
   clone(opts?: { memoryFormat?: MemoryFormat }): Tensor { return callOp("aten::clone", this, { memory_format: opts?.memoryFormat }); }
   contiguous(opts?: { memoryFormat?: MemoryFormat }): Tensor { return callOp("aten::contiguous", this, { memory_format: opts?.memoryFormat ?? dt.contiguousFormat }); }
   copy_(src: Tensor, nonBlocking = false): this { boundCopy(K, this, src, nonBlocking); return this; }
@@ -259,12 +266,23 @@ export class Tensor {
   addmm(m1: Tensor, m2: Tensor, opts?: { beta?: number; alpha?: number }): Tensor { return callOp("aten::addmm", this, m1, m2, { beta: opts?.beta ?? 1, alpha: opts?.alpha ?? 1 }); }
   addcmul(t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor { return callOp("aten::addcmul", this, t1, t2, { value: opts?.value ?? 1 }); }
   addcdiv(t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor { return callOp("aten::addcdiv", this, t1, t2, { value: opts?.value ?? 1 }); }
-  clamp(min?: number | Tensor | null | { min?: number; max?: number }, max?: number | Tensor | null): Tensor {
+  addcmul_(t1: Tensor, t2: Tensor, opts?: { value?: number }): this { return this.inplace("aten::addcmul_", t1, t2, { value: opts?.value ?? 1 }); }
+  addcdiv_(t1: Tensor, t2: Tensor, opts?: { value?: number }): this { return this.inplace("aten::addcdiv_", t1, t2, { value: opts?.value ?? 1 }); }
+  addmm_(m1: Tensor, m2: Tensor, opts?: { beta?: number; alpha?: number }): this { return this.inplace("aten::addmm_", m1, m2, { beta: opts?.beta ?? 1, alpha: opts?.alpha ?? 1 }); }
+  lerp_(end: Tensor, weight: TensorLike): this { return this.inplace("aten::lerp_", end, weight); }
+  subtract(other: TensorLike, opts?: { alpha?: number }): Tensor { return this.sub(other, opts); }
+  positive(): Tensor { return callOp("aten::positive", this); }
+  floorDivide_(other: TensorLike): this { return this.inplace("aten::floor_divide_", other); }
+  clamp(min?: number | Tensor | null | { min?: number | Tensor; max?: number | Tensor }, max?: number | Tensor | null): Tensor {
     if (min !== null && typeof min === "object" && !(min instanceof Tensor)) return callOp("aten::clamp", this, min.min ?? null, min.max ?? null);
     return callOp("aten::clamp", this, min ?? null, max ?? null);
   }
-  clamp_(min?: number | null, max?: number | null): this { return this.inplace("aten::clamp_", min ?? null, max ?? null); }
-  clip(min?: number | null, max?: number | null): Tensor { return this.clamp(min, max); }
+  clamp_(min?: number | Tensor | null | { min?: number | Tensor; max?: number | Tensor }, max?: number | Tensor | null): this {
+    if (min !== null && typeof min === "object" && !(min instanceof Tensor)) return this.inplace("aten::clamp_", min.min ?? null, min.max ?? null);
+    return this.inplace("aten::clamp_", min ?? null, max ?? null);
+  }
+  clip(min?: number | Tensor | null | { min?: number | Tensor; max?: number | Tensor }, max?: number | Tensor | null): Tensor { return this.clamp(min, max); }
+  clip_(min?: number | Tensor | null | { min?: number | Tensor; max?: number | Tensor }, max?: number | Tensor | null): this { return this.clamp_(min, max); }
   clampMin(min: TensorLike): Tensor { return callOp("aten::clamp_min", this, min); }
   clampMax(max: TensorLike): Tensor { return callOp("aten::clamp_max", this, max); }
   clampMin_(min: TensorLike): this { return this.inplace("aten::clamp_min_", min); }
@@ -370,6 +388,7 @@ export class Tensor {
     if (typeof dim === "object") { opts = dim; dim = dim.dim; }
     return callOp("aten::cumsum", this, dim, { dtype: opts?.dtype });
   }
+  cumsum_(dim: number): this { return this.inplace("aten::cumsum_", dim); }
   cumprod(dim: number | { dim: number; dtype?: DType }, opts?: { dtype?: DType }): Tensor {
     if (typeof dim === "object") { opts = dim; dim = dim.dim; }
     return callOp("aten::cumprod", this, dim, { dtype: opts?.dtype });
@@ -453,6 +472,8 @@ export class Tensor {
     const h = Number.isInteger(dim) ? opUnsqueeze.optional : -1;
     return h >= 0 ? new Tensor(native.TI(h, this._id, dim)) : callOp("aten::unsqueeze", this, dim);
   }
+  t_(): this { return this.inplace("aten::t_"); }
+  transpose_(d0: number, d1: number): this { return this.inplace("aten::transpose_", d0, d1); }
   squeeze_(dim?: number): this { return dim === undefined ? this.inplace("aten::squeeze_") : this.inplace("aten::squeeze_", dim); }
   unsqueeze_(dim: number): this { return this.inplace("aten::unsqueeze_", dim); }
   expand(...sizes: (number | number[])[]): Tensor {
@@ -527,6 +548,8 @@ export class Tensor {
     } finally { view.dispose(); for (const a of adv) if (a && (a as any)._tmp) a.dispose(); }
     return this;
   }
+  /** Out-of-place index_put with a list of index tensors (torch.Tensor.index_put). */
+  indexPut(indices: (Tensor | null)[], values: Tensor, accumulate = false): Tensor { return callOp("aten::index_put", this, indices, values, accumulate); }
   /** index_put_ with a list of index tensors (torch.Tensor.index_put_). */
   indexPutTensors_(indices: (Tensor | null)[], values: Tensor, accumulate = false): this {
     o.indexPut_(K, this, indices, values, accumulate); return this;

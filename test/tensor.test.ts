@@ -154,6 +154,9 @@ describe("dtypes", () => {
     expect(t.to({ dtype: torch.float64 }).dtype).to.equal(torch.float64);
     expect(t.to(torch.zeros([1], { dtype: torch.int8 })).dtype).to.equal(torch.int8);
     expect(t.isFloatingPoint()).to.equal(true);
+    expect(t.type()).to.equal("torch.FloatTensor");          // Python's t.type()
+    expect(t.long().type()).to.equal("torch.LongTensor");
+    expect(t.type(torch.float64).dtype).to.equal(torch.float64);
   });
 });
 
