@@ -228,6 +228,7 @@ export class Tensor {
   div(other: TensorLike, opts?: { roundingMode?: "trunc" | "floor" }): Tensor {
     if (opts?.roundingMode) return callOp("aten::div", this, other, { rounding_mode: opts.roundingMode });
     if (typeof other === "number") return new Tensor(native.DivS(this._id, other));
+    if (typeof other === "boolean") return callOp("aten::div", this, other);
     return new Tensor(native.DivT(this._id, checkTensor(other, "other")._id));
   }
   add_(other: TensorLike, opts?: { alpha?: number }): this {

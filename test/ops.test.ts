@@ -156,6 +156,7 @@ const CASES: Record<string, Fn> = {
   "addcmul_": ([x, a, b]) => x.addcmul_(a, b, { value: 0.5 }), "lerp_": ([x, e]) => x.lerp_(e, 0.25),
   "clamp__opts": ([x]) => x.clamp_({ min: -0.2 }), index_put_out_of_place: ([x, i, v]) => x.indexPut([i], v, true),
   "transpose_": ([x]) => x.transpose_(0, 1),
+  div_bool_scalar: ([x]) => x.div(true),
   randint_generator: () => T.randint(0, 100, [6], { generator: new T.Generator().manualSeed(7) }),
   randn_generator: () => T.randn([2, 3], { generator: new T.Generator().manualSeed(7) }),
   multinomial: ([p]) => { T.manualSeed(5); return T.multinomial(p, 4, true); },
