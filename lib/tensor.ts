@@ -883,7 +883,11 @@ export function emptyLike(t: Tensor, opts?: TensorOptions): Tensor { return grad
 export function randLike(t: Tensor, opts?: TensorOptions): Tensor { return grad(callOp("aten::rand_like", t, likeKw(t, opts)), opts); }
 export function randnLike(t: Tensor, opts?: TensorOptions): Tensor { return grad(callOp("aten::randn_like", t, likeKw(t, opts)), opts); }
 export function fullLike(t: Tensor, v: number, opts?: TensorOptions): Tensor { return grad(callOp("aten::full_like", t, v, likeKw(t, opts)), opts); }
-export function randintLike(t: Tensor, low: number, high: number, opts?: TensorOptions): Tensor { return callOp("aten::randint_like", t, low, high, likeKw(t, opts)); }
+/** randintLike(t, high) or randintLike(t, low, high): integers in [low, high) shaped like t. */
+export function randintLike(t: Tensor, low: number, high?: number | TensorOptions, opts?: TensorOptions): Tensor {
+  if (typeof high !== "number") { opts = high; high = low; low = 0; }
+  return callOp("aten::randint_like", t, low, high, likeKw(t, opts));
+}
 export function scalarTensor(v: number, opts?: TensorOptions): Tensor { return callOp("aten::scalar_tensor", v, factoryKw(opts)); }
 
 export function manualSeed(seed: number): void { native.ManualSeed(seed); if (native.CudaManualSeedAll) native.CudaManualSeedAll(seed); }

@@ -157,6 +157,7 @@ const CASES: Record<string, Fn> = {
   "clamp__opts": ([x]) => x.clamp_({ min: -0.2 }), index_put_out_of_place: ([x, i, v]) => x.indexPut([i], v, true),
   "transpose_": ([x]) => x.transpose_(0, 1),
   div_bool_scalar: ([x]) => x.div(true),
+  randint_like_high: ([x]) => { T.manualSeed(8); return T.randintLike(x, 10); },
   randint_generator: () => T.randint(0, 100, [6], { generator: new T.Generator().manualSeed(7) }),
   randn_generator: () => T.randn([2, 3], { generator: new T.Generator().manualSeed(7) }),
   multinomial: ([p]) => { T.manualSeed(5); return T.multinomial(p, 4, true); },
