@@ -4,7 +4,20 @@ import { getDefaultDtype } from "./tensor";
 import * as dt from "./dtype";
 
 export const printOptions = { precision: 4, threshold: 1000, edgeitems: 3, linewidth: 80, sciMode: null as boolean | null };
-export function setPrintOptions(o: Partial<typeof printOptions>): void { Object.assign(printOptions, o); }
+const profiles = {
+  default: { precision: 4, threshold: 1000, edgeitems: 3, linewidth: 80 },
+  short: { precision: 2, threshold: 1000, edgeitems: 2, linewidth: 80 },
+  full: { precision: 4, threshold: Infinity, edgeitems: 3, linewidth: 80 },
+};
+/** torch.set_printoptions: a profile ("default" | "short" | "full") first, then the options given. */
+export function setPrintOptions(o: Partial<typeof printOptions> & { profile?: keyof typeof profiles }): void {
+  const { profile, ...rest } = o;
+  if (profile) {
+    if (!(profile in profiles)) throw new TypeError(`setPrintOptions(): unknown profile '${profile}' (default, short or full)`);
+    Object.assign(printOptions, profiles[profile]);
+  }
+  Object.assign(printOptions, rest);
+}
 
 type Fmt = (x: number) => string;
 

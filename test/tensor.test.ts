@@ -276,6 +276,18 @@ describe("toString matches Python's repr", () => {
     }
     expect(bad, first).to.equal(0);
   });
+  it("setPrintOptions takes Python's profiles (outputs from torch.set_printoptions)", () => {
+    try {
+      torch.setPrintOptions({ profile: "short" });
+      expect(torch.arange(2000).float().div(3).toString()).to.equal("tensor([0.00e+00, 3.33e-01,  ..., 6.66e+02, 6.66e+02])");
+      torch.setPrintOptions({ profile: "full" });
+      expect(torch.arange(1200).toString().length).to.equal(8000);
+      torch.setPrintOptions({ profile: "default", sciMode: false });
+      expect(torch.tensor([1e-6, 1.5]).toString()).to.equal("tensor([    0.0000,     1.5000])");
+      expect(() => torch.setPrintOptions({ profile: "long" as any })).to.throw(TypeError, /profile/);
+    } finally { torch.setPrintOptions({ profile: "default", sciMode: null }); }
+    expect(torch.tensor([1e-6, 1.5]).toString()).to.equal("tensor([1.0000e-06, 1.5000e+00])");
+  });
   it("util.inspect uses it, and a disposed tensor prints as such", () => {
     const t = torch.tensor([1, 2]);
     expect(require("util").inspect(t)).to.equal("tensor([1, 2])");
