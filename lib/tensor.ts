@@ -51,7 +51,8 @@ function dimsOf(d: number | number[] | undefined | null): number[] | null {
   return typeof d === "number" ? [d] : d;
 }
 function normDimOpts(a: DimOrOpts | undefined, keepdim?: boolean): { dim: number[] | null; keepdim: boolean; dtype?: DType } {
-  if (a === undefined || typeof a === "number" || Array.isArray(a)) return { dim: dimsOf(a as any), keepdim: !!keepdim };
+  if (a === undefined || a === null || typeof a === "number" || Array.isArray(a)) return { dim: dimsOf(a as any), keepdim: !!keepdim };
+  if (typeof a !== "object") throw new TypeError(`argument 'dim' must be an int, an array of ints or an options object, not ${typeof a}`);
   return { dim: dimsOf(a.dim), keepdim: !!a.keepdim, dtype: a.dtype };
 }
 export interface VarOpts { dim?: number | number[] | null; keepdim?: boolean; unbiased?: boolean; correction?: number }
