@@ -59,6 +59,7 @@ export function dtypeOfTypedArray(a: ArrayBufferView): DType {
 export class MemoryFormat {
   constructor(readonly name: string, readonly code: number) {}
   toString(): string { return `torch.${this.name}`; }
+  [Symbol.for("nodejs.util.inspect.custom")](): string { return this.toString(); }
 }
 export const contiguousFormat = new MemoryFormat("contiguous_format", 0);
 export const preserveFormat = new MemoryFormat("preserve_format", 1);
@@ -68,6 +69,7 @@ export const channelsLast3d = new MemoryFormat("channels_last_3d", 3);
 export class Layout {
   constructor(readonly name: string, readonly code: number) {}
   toString(): string { return `torch.${this.name}`; }
+  [Symbol.for("nodejs.util.inspect.custom")](): string { return this.toString(); }
 }
 export const strided = new Layout("strided", 0);
 export const sparseCoo = new Layout("sparse_coo", 1);

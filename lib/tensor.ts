@@ -202,6 +202,15 @@ export class Tensor {
   get grad(): Tensor | null { const g = native.Grad(this._id); return g < 0 ? null : new Tensor(g); }
   set grad(g: Tensor | null) { native.SetGrad(this._id, g ? g._id : null); }
   retainGrad(): void { native.RetainGrad(this._id); }
+  /**
+   * register_hook: hook(grad) runs each time a gradient for this tensor is computed in backward; a Tensor it returns
+   * replaces the gradient. Returns a handle whose remove() unregisters it. CPU backward only.
+   */
+  registerHook(hook: (grad: Tensor) => Tensor | void | null): { remove(): void } {
+    if (typeof hook !== "function") throw new TypeError("registerHook(): argument 'hook' must be a function");
+    const key: number = native.RegisterHook(this._id, hook);
+    return { remove: () => native.RemoveHook(key) };
+  }
   backward(gradient?: Tensor | null, opts?: { retainGraph?: boolean; createGraph?: boolean }): void {
     native.Backward(this._id, gradient ? gradient._id : -1, opts?.retainGraph, !!opts?.createGraph);
   }
@@ -369,7 +378,7 @@ export class Tensor {
   /** Vector p-norm over all elements or dims (torch.norm / torch.linalg.vector_norm). */
   norm(p: number | "fro" | "nuc" | { p?: number | "fro" | "nuc"; dim?: number | number[]; keepdim?: boolean; dtype?: DType } = 2,
     dim?: number | number[] | { dim?: number | number[]; keepdim?: boolean; dtype?: DType }, keepdim?: boolean): Tensor {
-    let a: any = typeof dim === "object" && !Array.isArray(dim) ? dim : { dim, keepdim };
+    let a: any = dim !== null && typeof dim === "object" && !Array.isArray(dim) ? dim : { dim, keepdim };
     if (typeof p === "object") { a = p; p = p.p ?? 2; }
     if (p === "nuc") return callOp("aten::linalg_matrix_norm", this, "nuc", dimsOf(a.dim) ?? [-2, -1], !!a.keepdim, { dtype: a.dtype });
     return o.norm({ dtype: a.dtype }, this, p === "fro" ? 2 : p, dimsOf(a.dim), !!a.keepdim);

@@ -1,5 +1,7 @@
 // Autograd: backward, grad, grad-mode guards.
 #include "common.h"
+#include <thread>
+#include <unordered_map>
 
 namespace tts {
 
@@ -65,7 +67,47 @@ static Napi::Value RetainGrad(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Tensor hooks (Tensor.register_hook): a JS function called with the gradient while backward runs. Hooks live in a
+// per-thread table that is never destroyed (no N-API call after the env is gone); remove() drops the entry and the
+// hook then passes gradients through. libtorch runs CPU backward on the calling thread, where JS can be called; a
+// hook reached from another thread (a CUDA device thread) throws instead.
+using HookTable = std::unordered_map<int64_t, Napi::FunctionReference>;
+static thread_local HookTable* tHooks = nullptr;
+static thread_local int64_t tNextHook = 0;
+
+// registerHook(id, fn) -> key
+static Napi::Value RegisterHook(const Napi::CallbackInfo& info) {
+  auto& t = TensorArg(info, 0, "tensor");
+  if (!info[1].IsFunction()) ThrowType(info.Env(), "register_hook(): argument 'hook' must be a function");
+  TORCH_CHECK(t.requires_grad(), "cannot register a hook on a tensor that doesn't require gradient");
+  if (!tHooks) tHooks = new HookTable();
+  HookTable* table = tHooks;
+  const int64_t key = tNextHook++;
+  table->emplace(key, Napi::Persistent(info[1].As<Napi::Function>()));
+  const auto owner = std::this_thread::get_id();
+  t.register_hook([table, key, owner](const at::Tensor& grad) -> at::Tensor {
+    TORCH_CHECK(std::this_thread::get_id() == owner,
+                "a tensor hook (register_hook) was reached on a thread that cannot call JavaScript (backward on a GPU); hooks run on CPU tensors");
+    auto it = table->find(key);
+    if (it == table->end()) return at::Tensor();
+    Napi::Env env = it->second.Env();
+    Napi::HandleScope scope(env);
+    Napi::Value r = it->second.Call({Wrap(env, grad)});   // a JS throw comes out as Napi::Error and ends backward
+    if (r.IsUndefined() || r.IsNull()) return at::Tensor();
+    int32_t id;
+    TORCH_CHECK(TensorIdOf(r, &id), "a tensor hook must return a Tensor or nothing");
+    return Get(id);
+  });
+  return Napi::Number::New(info.Env(), static_cast<double>(key));
+}
+static Napi::Value RemoveHook(const Napi::CallbackInfo& info) {
+  if (tHooks) tHooks->erase(IntArg(info, 0, "key"));
+  return info.Env().Undefined();
+}
+
 TTS_AREA(autograd) {
+  TTS_EXPORT(RegisterHook);
+  TTS_EXPORT(RemoveHook);
   TTS_EXPORT(Backward);
   TTS_EXPORT(AutogradGrad);
   TTS_EXPORT(SetGradEnabled);

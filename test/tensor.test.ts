@@ -136,6 +136,8 @@ describe("dtypes", () => {
     expect(util.format("%o", torch.bfloat16)).to.equal("torch.bfloat16");
     expect(`${torch.bool}`).to.equal("torch.bool");
     expect(torch.float16.name).to.equal("float16");
+    expect(util.inspect(torch.channelsLast)).to.equal("torch.channels_last");
+    expect(util.inspect(torch.strided)).to.equal("torch.strided");
   });
   it("float16/bfloat16 data() holds the raw bits; fromBytes reads them back", () => {
     const h = torch.tensor([1, -2], { dtype: torch.float16 });
