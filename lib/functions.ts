@@ -101,7 +101,7 @@ export function oneHot(t: Tensor, numClasses = -1): Tensor { return t.oneHot(num
 export function round(t: Tensor, opts?: { decimals?: number }): Tensor { return t.round(opts); }
 export function prod(t: Tensor, dim?: any, keepdim?: boolean): Tensor { return t.prod(dim, keepdim); }
 export function std(t: Tensor, dim?: number | number[] | boolean | VarOpts, unbiased?: boolean, keepdim?: boolean): Tensor { return t.std(dim, unbiased, keepdim); }
-export function var_(t: Tensor, dim?: number | number[] | boolean | VarOpts, unbiased?: boolean, keepdim?: boolean): Tensor { return t.var(dim, unbiased, keepdim); }
+function var_(t: Tensor, dim?: number | number[] | boolean | VarOpts, unbiased?: boolean, keepdim?: boolean): Tensor { return t.var(dim, unbiased, keepdim); }
 export { var_ as var };
 /** [std, mean] over dims (torch.std_mean); the arguments are std()'s. */
 export function stdMean(t: Tensor, dim?: number | number[] | boolean | VarOpts, unbiased?: boolean, keepdim?: boolean): [Tensor, Tensor] {
