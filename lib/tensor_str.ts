@@ -92,7 +92,8 @@ export function formatTensor(t: Tensor): string {
   const numel = shape.reduce((a, b) => a * b, 1);
   const kind = dtype === dt.bool ? "bool" : dtype.isFloatingPoint ? "float" : "int";
   const summarize = numel > printOptions.threshold;
-  const flat = Array.from(t.dataNumbers() as ArrayLike<number>, Number);
+  // int64 prints from its exact values (BigInt): past 2^53 a JS number would round
+  const flat: any[] = dtype === dt.int64 ? Array.from(t.data() as BigInt64Array) : Array.from(t.dataNumbers() as ArrayLike<number>, Number);
   const suffix: string[] = [];
   const dev = t.device;
   if (dev !== "cpu") suffix.push(`device='${dev}'`);

@@ -278,6 +278,10 @@ describe("toString matches Python's repr", () => {
     }
     expect(bad, first).to.equal(0);
   });
+  it("int64 past 2^53 prints its exact value (Python: tensor([4611686018427387905, -5]))", () => {
+    expect(torch.tensor([2n ** 62n + 1n, -5n]).toString()).to.equal("tensor([4611686018427387905,                  -5])");
+    expect(torch.tensor([9007199254740993n]).toString()).to.equal("tensor([9007199254740993])");
+  });
   it("setPrintOptions takes Python's profiles (outputs from torch.set_printoptions)", () => {
     try {
       torch.setPrintOptions({ profile: "short" });
