@@ -183,4 +183,22 @@ describe("autograd", () => {
     });
     expect(torch.memory().liveTensors).to.equal(before);
   });
+  it("registerHook: a hook is let go with its tensor or graph node (no growth in a loop that registers hooks)", () => {
+    const { native } = require("../lib/native");
+    const w = torch.tensor([1, 2], { requiresGrad: true });
+    const base = native.LiveHooks();
+    for (let i = 0; i < 20; i++) {
+      torch.tidy(() => {
+        const h = w.mul(2);
+        h.registerHook((g) => g.mul(0.5));
+        h.sum().backward();
+      });
+    }
+    expect(w.grad!.toArray()).to.deep.equal([20, 20]);
+    expect(native.LiveHooks()).to.equal(base);
+    const kept = w.registerHook(() => undefined);
+    expect(native.LiveHooks()).to.equal(base + 1);
+    kept.remove();
+    expect(native.LiveHooks()).to.equal(base);
+  });
 });
