@@ -1,5 +1,5 @@
 // torch.* functions that take several tensors or mirror Tensor methods.
-import { Tensor, TensorLike, DimOrOpts, RandomOptions, TensorOptions, VarOpts, varArgs, getDefaultDtype, getDefaultDevice, tensor } from "./tensor";
+import { Tensor, TensorLike, DimOrOpts, RandomOptions, ValuesIndices, TensorOptions, VarOpts, varArgs, getDefaultDtype, getDefaultDevice, tensor } from "./tensor";
 import { TorchError } from "./errors";
 import type { Generator } from "./generator";
 import * as dt from "./dtype";
@@ -62,8 +62,8 @@ export function squeeze(t: Tensor, dim?: number): Tensor { return t.squeeze(dim)
 export function unsqueeze(t: Tensor, dim: number): Tensor { return t.unsqueeze(dim); }
 export function gather(t: Tensor, dim: number, index: Tensor): Tensor { return t.gather(dim, index); }
 export function scatter(t: Tensor, dim: number, index: Tensor, src: TensorLike): Tensor { return t.scatter(dim, index, src); }
-export function sort(t: Tensor, dim: any = -1, descending = false): [Tensor, Tensor] { return t.sort(dim, descending); }
-export function topk(t: Tensor, k: number, dim: any = -1, largest = true, sorted = true): [Tensor, Tensor] { return t.topk(k, dim, largest, sorted); }
+export function sort(t: Tensor, dim: any = -1, descending = false): ValuesIndices { return t.sort(dim, descending); }
+export function topk(t: Tensor, k: number, dim: any = -1, largest = true, sorted = true): ValuesIndices { return t.topk(k, dim, largest, sorted); }
 export function allclose(a: Tensor, b: Tensor, opts?: { rtol?: number; atol?: number; equalNan?: boolean }): boolean { return a.allclose(b, opts); }
 export function equal(a: Tensor, b: Tensor): boolean { return a.equal(b); }
 export function isclose(a: Tensor, b: Tensor, opts?: { rtol?: number; atol?: number; equalNan?: boolean }): Tensor { return a.isclose(b, opts); }
@@ -116,17 +116,17 @@ export function varMean(t: Tensor, dim?: number | number[] | boolean | VarOpts, 
 export function norm(t: Tensor, p?: any, dim?: any, keepdim?: boolean): Tensor { return t.norm(p, dim, keepdim); }
 export function logsumexp(t: Tensor, dim: any, keepdim?: boolean): Tensor { return t.logsumexp(dim, keepdim); }
 export function logcumsumexp(t: Tensor, dim: number): Tensor { return t.logcumsumexp(dim); }
-export function cummax(t: Tensor, dim: number): [Tensor, Tensor] { return t.cummax(dim); }
-export function cummin(t: Tensor, dim: number): [Tensor, Tensor] { return t.cummin(dim); }
+export function cummax(t: Tensor, dim: number): ValuesIndices { return t.cummax(dim); }
+export function cummin(t: Tensor, dim: number): ValuesIndices { return t.cummin(dim); }
 export function amax(t: Tensor, dim?: DimOrOpts, keepdim?: boolean): Tensor { return t.amax(dim, keepdim); }
 export function amin(t: Tensor, dim?: DimOrOpts, keepdim?: boolean): Tensor { return t.amin(dim, keepdim); }
-export function aminmax(t: Tensor, opts?: { dim?: number; keepdim?: boolean }): [Tensor, Tensor] { return t.aminmax(opts); }
+export function aminmax(t: Tensor, opts?: { dim?: number; keepdim?: boolean }): [Tensor, Tensor] & { readonly min: Tensor; readonly max: Tensor } { return t.aminmax(opts); }
 export function all(t: Tensor, dim?: any, keepdim?: boolean): Tensor { return t.all(dim, keepdim); }
 export function any(t: Tensor, dim?: any, keepdim?: boolean): Tensor { return t.any(dim, keepdim); }
 export function median(t: Tensor, dim?: any, keepdim?: boolean): any { return dim === undefined ? t.median() : t.median(dim, keepdim); }
 export function nanmedian(t: Tensor, dim?: any, keepdim?: boolean): any { return dim === undefined ? t.nanmedian() : t.nanmedian(dim, keepdim); }
-export function kthvalue(t: Tensor, k: number, dim: any = -1, keepdim = false): [Tensor, Tensor] { return t.kthvalue(k, dim, keepdim); }
-export function mode(t: Tensor, dim: any = -1, keepdim = false): [Tensor, Tensor] { return t.mode(dim, keepdim); }
+export function kthvalue(t: Tensor, k: number, dim: any = -1, keepdim = false): ValuesIndices { return t.kthvalue(k, dim, keepdim); }
+export function mode(t: Tensor, dim: any = -1, keepdim = false): ValuesIndices { return t.mode(dim, keepdim); }
 export function nansum(t: Tensor, dim?: DimOrOpts, keepdim?: boolean): Tensor { return t.nansum(dim, keepdim); }
 export function nanmean(t: Tensor, dim?: DimOrOpts, keepdim?: boolean): Tensor { return t.nanmean(dim, keepdim); }
 export function countNonzero(t: Tensor, dim?: number | number[]): Tensor { return t.countNonzero(dim); }

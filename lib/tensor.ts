@@ -63,6 +63,13 @@ export function varArgs(dim?: number | number[] | boolean | VarOpts | null, unbi
     return { dim: dimsOf(dim.dim), correction: dim.correction ?? (dim.unbiased === false ? 0 : 1), keepdim: !!dim.keepdim };
   return { dim: dimsOf(dim), correction: unbiased === false ? 0 : 1, keepdim: !!keepdim };
 }
+/** [values, indices] that also reads as Python's named tuple (torch.return_types): r.values, r.indices. */
+export type ValuesIndices = [Tensor, Tensor] & { readonly values: Tensor; readonly indices: Tensor };
+function named<T extends any[]>(r: T, names: string[]): any {
+  names.forEach((n, i) => Object.defineProperty(r, n, { get: () => r[i], enumerable: false }));
+  return r;
+}
+const VI = ["values", "indices"];
 /** unique()'s result as Python returns it: the output alone, or [output, inverse?, counts?] (the others freed). */
 function pickOutputs(r: Tensor[], inverse: boolean, counts: boolean): Tensor | Tensor[] {
   if (!inverse) r[1].dispose();
@@ -340,19 +347,19 @@ export class Tensor {
   /** max() -> scalar tensor; max(dim) or max({dim, keepdim}) -> [values, indices]; max(otherTensor) -> elementwise. */
   max(): Tensor;
   max(other: Tensor): Tensor;
-  max(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): [Tensor, Tensor];
+  max(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): ValuesIndices;
   max(dim?: any, keepdim?: boolean): any {
     if (dim instanceof Tensor) return o.maximum(K, this, dim);
     const a = normDimOpts(dim, keepdim);
-    return a.dim === null ? o.max(K, this) : o.maxDim(K, this, a.dim[0], a.keepdim);
+    return a.dim === null ? o.max(K, this) : named(o.maxDim(K, this, a.dim[0], a.keepdim), VI);
   }
   min(): Tensor;
   min(other: Tensor): Tensor;
-  min(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): [Tensor, Tensor];
+  min(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): ValuesIndices;
   min(dim?: any, keepdim?: boolean): any {
     if (dim instanceof Tensor) return o.minimum(K, this, dim);
     const a = normDimOpts(dim, keepdim);
-    return a.dim === null ? o.min(K, this) : o.minDim(K, this, a.dim[0], a.keepdim);
+    return a.dim === null ? o.min(K, this) : named(o.minDim(K, this, a.dim[0], a.keepdim), VI);
   }
   argmax(dim?: number | { dim?: number; keepdim?: boolean }, keepdim?: boolean): Tensor {
     const a = normDimOpts(dim as any, keepdim);
@@ -405,34 +412,36 @@ export class Tensor {
     return callOp("aten::cumprod", this, dim, { dtype: opts?.dtype });
   }
   logcumsumexp(dim: number): Tensor { return callOp("aten::logcumsumexp", this, dim); }
-  cummax(dim: number): [Tensor, Tensor] { return callOp("aten::cummax", this, dim); }
-  cummin(dim: number): [Tensor, Tensor] { return callOp("aten::cummin", this, dim); }
+  cummax(dim: number): ValuesIndices { return named(callOp("aten::cummax", this, dim), VI); }
+  cummin(dim: number): ValuesIndices { return named(callOp("aten::cummin", this, dim), VI); }
   /** amax(dim = all dims, keepdim): the maximum over dims (no indices). */
   amax(dim?: DimOrOpts, keepdim?: boolean): Tensor { const a = normDimOpts(dim, keepdim); return callOp("aten::amax", this, a.dim ?? [], a.keepdim); }
   amin(dim?: DimOrOpts, keepdim?: boolean): Tensor { const a = normDimOpts(dim, keepdim); return callOp("aten::amin", this, a.dim ?? [], a.keepdim); }
   /** [min, max] over all elements or over one dim. */
-  aminmax(opts?: { dim?: number; keepdim?: boolean }): [Tensor, Tensor] { return callOp("aten::aminmax", this, { dim: opts?.dim ?? null, keepdim: !!opts?.keepdim }); }
+  aminmax(opts?: { dim?: number; keepdim?: boolean }): [Tensor, Tensor] & { readonly min: Tensor; readonly max: Tensor } {
+    return named(callOp("aten::aminmax", this, { dim: opts?.dim ?? null, keepdim: !!opts?.keepdim }), ["min", "max"]);
+  }
   /** median() -> the lower median of all elements; median(dim, keepdim) -> [values, indices]. */
   median(): Tensor;
-  median(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): [Tensor, Tensor];
+  median(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): ValuesIndices;
   median(dim?: any, keepdim?: boolean): any {
     const a = normDimOpts(dim, keepdim);
-    return a.dim === null ? callOp("aten::median", this) : callOp("aten::median", this, a.dim[0], a.keepdim);
+    return a.dim === null ? callOp("aten::median", this) : named(callOp("aten::median", this, a.dim[0], a.keepdim), VI);
   }
   nanmedian(): Tensor;
-  nanmedian(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): [Tensor, Tensor];
+  nanmedian(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): ValuesIndices;
   nanmedian(dim?: any, keepdim?: boolean): any {
     const a = normDimOpts(dim, keepdim);
-    return a.dim === null ? callOp("aten::nanmedian", this) : callOp("aten::nanmedian", this, a.dim[0], a.keepdim);
+    return a.dim === null ? callOp("aten::nanmedian", this) : named(callOp("aten::nanmedian", this, a.dim[0], a.keepdim), VI);
   }
   /** [values, indices] of the k-th smallest element along dim (default -1). */
-  kthvalue(k: number, dim: number | { dim?: number; keepdim?: boolean } = -1, keepdim = false): [Tensor, Tensor] {
+  kthvalue(k: number, dim: number | { dim?: number; keepdim?: boolean } = -1, keepdim = false): ValuesIndices {
     const a = typeof dim === "object" ? dim : { dim, keepdim };
-    return callOp("aten::kthvalue", this, k, a.dim ?? -1, !!a.keepdim);
+    return named(callOp("aten::kthvalue", this, k, a.dim ?? -1, !!a.keepdim), VI);
   }
-  mode(dim: number | { dim?: number; keepdim?: boolean } = -1, keepdim = false): [Tensor, Tensor] {
+  mode(dim: number | { dim?: number; keepdim?: boolean } = -1, keepdim = false): ValuesIndices {
     const a = typeof dim === "object" ? dim : { dim, keepdim };
-    return callOp("aten::mode", this, a.dim ?? -1, !!a.keepdim);
+    return named(callOp("aten::mode", this, a.dim ?? -1, !!a.keepdim), VI);
   }
   nansum(dim?: DimOrOpts, keepdim?: boolean): Tensor { const a = normDimOpts(dim, keepdim); return callOp("aten::nansum", this, a.dim, a.keepdim, { dtype: a.dtype }); }
   nanmean(dim?: DimOrOpts, keepdim?: boolean): Tensor { const a = normDimOpts(dim, keepdim); return callOp("aten::nanmean", this, a.dim, a.keepdim, { dtype: a.dtype }); }
@@ -638,18 +647,18 @@ export class Tensor {
     const v = this.view(1); try { return callOp("aten::nonzero_numpy", v); } finally { v.dispose(); }
   }
   argwhere(): Tensor { return callOp("aten::argwhere", this); }
-  sort(dim: number | { dim?: number; descending?: boolean; stable?: boolean } = -1, descending = false): [Tensor, Tensor] {
+  sort(dim: number | { dim?: number; descending?: boolean; stable?: boolean } = -1, descending = false): ValuesIndices {
     const a = typeof dim === "object" ? dim : { dim, descending };
-    return callOp("aten::sort", this, { stable: a.stable ?? false, dim: a.dim ?? -1, descending: !!a.descending });
+    return named(callOp("aten::sort", this, { stable: a.stable ?? false, dim: a.dim ?? -1, descending: !!a.descending }), VI);
   }
   argsort(dim: number | { dim?: number; descending?: boolean; stable?: boolean } = -1, descending = false): Tensor {
     const a = typeof dim === "object" ? dim : { dim, descending };
     return a.stable ? callOp("aten::argsort", this, { stable: true, dim: a.dim ?? -1, descending: !!a.descending }) : callOp("aten::argsort", this, a.dim ?? -1, !!a.descending);
   }
   msort(): Tensor { return callOp("aten::msort", this); }
-  topk(k: number, dim: number | { dim?: number; largest?: boolean; sorted?: boolean } = -1, largest = true, sorted = true): [Tensor, Tensor] {
+  topk(k: number, dim: number | { dim?: number; largest?: boolean; sorted?: boolean } = -1, largest = true, sorted = true): ValuesIndices {
     const a = typeof dim === "object" ? dim : { dim, largest, sorted };
-    return callOp("aten::topk", this, k, a.dim ?? -1, a.largest ?? true, a.sorted ?? true);
+    return named(callOp("aten::topk", this, k, a.dim ?? -1, a.largest ?? true, a.sorted ?? true), VI);
   }
   /** The unique elements (or slices along `dim`); with returnInverse / returnCounts, [output, inverse?, counts?] as Python's tuple. */
   unique(opts?: { sorted?: boolean; returnInverse?: boolean; returnCounts?: boolean; dim?: number | null }): any {
@@ -684,7 +693,7 @@ export class Tensor {
   heaviside(values: Tensor): Tensor { return callOp("aten::heaviside", this, values); }
   det(): Tensor { return callOp("aten::linalg_det", this); }
   logdet(): Tensor { return callOp("aten::logdet", this); }
-  slogdet(): [Tensor, Tensor] { return callOp("aten::linalg_slogdet", this); }
+  slogdet(): [Tensor, Tensor] & { readonly sign: Tensor; readonly logabsdet: Tensor } { return named(callOp("aten::linalg_slogdet", this), ["sign", "logabsdet"]); }
   inverse(): Tensor { return callOp("aten::linalg_inv", this); }
   matrixPower(n: number): Tensor { return callOp("aten::matrix_power", this, n); }
   matrixExp(): Tensor { return callOp("aten::matrix_exp", this); }

@@ -228,3 +228,20 @@ describe("small-tensor fast paths agree with ATen bit for bit", () => {
     }
   }
 });
+
+describe("results that Python returns as named tuples", () => {
+  it("max/min/sort/topk/median/kthvalue/mode/cummax (dim) answer .values and .indices; aminmax .min/.max", () => {
+    torch.tidy(() => {
+      const x = T.tensor([[3, 1, 2], [0, 5, 4]]);
+      for (const r of [x.max(1), T.min(x, 1), x.sort(1), x.topk(2), x.float().median(1), x.kthvalue(1, 1), x.mode(1), x.cummax(1), T.sort(x, 1)]) {
+        const [v, i] = r;
+        expect(r.values).to.equal(v);
+        expect(r.indices).to.equal(i);
+        expect(Object.keys(r)).to.deep.equal(["0", "1"]);   // still a plain pair for destructuring, tidy and dispose
+      }
+      expect(x.max(1).indices.toArray()).to.deep.equal([0, 1]);   // Python: x.max(1).indices -> tensor([0, 1])
+      const mm = x.aminmax();
+      expect([mm.min.item(), mm.max.item()]).to.deep.equal([0, 5]);
+    });
+  });
+});
