@@ -2,6 +2,8 @@
 export class DType {
   constructor(readonly name: string, readonly code: number, readonly isFloatingPoint: boolean, readonly itemsize: number) {}
   toString(): string { return `torch.${this.name}`; }
+  /** console.log / util.inspect print `torch.float32`, as Python's repr does. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string { return this.toString(); }
 }
 export const uint8 = new DType("uint8", 0, false, 1);
 export const int8 = new DType("int8", 1, false, 1);
@@ -57,6 +59,7 @@ export function dtypeOfTypedArray(a: ArrayBufferView): DType {
 export class MemoryFormat {
   constructor(readonly name: string, readonly code: number) {}
   toString(): string { return `torch.${this.name}`; }
+  [Symbol.for("nodejs.util.inspect.custom")](): string { return this.toString(); }
 }
 export const contiguousFormat = new MemoryFormat("contiguous_format", 0);
 export const preserveFormat = new MemoryFormat("preserve_format", 1);
@@ -66,6 +69,7 @@ export const channelsLast3d = new MemoryFormat("channels_last_3d", 3);
 export class Layout {
   constructor(readonly name: string, readonly code: number) {}
   toString(): string { return `torch.${this.name}`; }
+  [Symbol.for("nodejs.util.inspect.custom")](): string { return this.toString(); }
 }
 export const strided = new Layout("strided", 0);
 export const sparseCoo = new Layout("sparse_coo", 1);

@@ -6,6 +6,7 @@ import { track, untrackFinalizer } from "./memory";
 import { callOp, callOpDiscard, bound, boundInplace, TypedOp, binary, setTensorFactory } from "./ops";
 import { TorchError } from "./errors";
 import { formatTensor } from "./tensor_str";
+import type { Generator } from "./generator";
 
 export type Shape = readonly number[];
 export type Device = string;
@@ -50,8 +51,31 @@ function dimsOf(d: number | number[] | undefined | null): number[] | null {
   return typeof d === "number" ? [d] : d;
 }
 function normDimOpts(a: DimOrOpts | undefined, keepdim?: boolean): { dim: number[] | null; keepdim: boolean; dtype?: DType } {
-  if (a === undefined || typeof a === "number" || Array.isArray(a)) return { dim: dimsOf(a as any), keepdim: !!keepdim };
+  if (a === undefined || a === null || typeof a === "number" || Array.isArray(a)) return { dim: dimsOf(a as any), keepdim: !!keepdim };
+  if (typeof a !== "object") throw new TypeError(`argument 'dim' must be an int, an array of ints or an options object, not ${typeof a}`);
   return { dim: dimsOf(a.dim), keepdim: !!a.keepdim, dtype: a.dtype };
+}
+export interface VarOpts { dim?: number | number[] | null; keepdim?: boolean; unbiased?: boolean; correction?: number }
+/** std/var arguments: an options object, or Python's (dim, unbiased, keepdim) / (unbiased). */
+export function varArgs(dim?: number | number[] | boolean | VarOpts | null, unbiased?: boolean, keepdim?: boolean): { dim: number[] | null; correction: number; keepdim: boolean } {
+  if (typeof dim === "boolean") return { dim: null, correction: dim ? 1 : 0, keepdim: false };
+  if (dim !== null && typeof dim === "object" && !Array.isArray(dim))
+    return { dim: dimsOf(dim.dim), correction: dim.correction ?? (dim.unbiased === false ? 0 : 1), keepdim: !!dim.keepdim };
+  return { dim: dimsOf(dim), correction: unbiased === false ? 0 : 1, keepdim: !!keepdim };
+}
+/** [values, indices] that also reads as Python's named tuple (torch.return_types): r.values, r.indices. */
+export type ValuesIndices = [Tensor, Tensor] & { readonly values: Tensor; readonly indices: Tensor };
+function named<T extends any[]>(r: T, names: string[]): any {
+  names.forEach((n, i) => Object.defineProperty(r, n, { get: () => r[i], enumerable: false }));
+  return r;
+}
+const VI = ["values", "indices"];
+/** unique()'s result as Python returns it: the output alone, or [output, inverse?, counts?] (the others freed). */
+function pickOutputs(r: Tensor[], inverse: boolean, counts: boolean): Tensor | Tensor[] {
+  if (!inverse) r[1].dispose();
+  if (!counts) r[2].dispose();
+  if (!inverse && !counts) return r[0];
+  return r.filter((_, i) => i === 0 || (i === 1 && inverse) || (i === 2 && counts));
 }
 function checkTensor(x: any, name: string): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`argument '${name}' must be a Tensor`);
@@ -160,7 +184,14 @@ export class Tensor {
   int(): Tensor { return this.to(dt.int32); }
   bool(): Tensor { return this.to(dt.bool); }
   byte(): Tensor { return this.to(dt.uint8); }
-  type(d: DType): Tensor { return this.to(d); }
+  /** type(dtype) converts; type() names the tensor type as Python does ("torch.FloatTensor"). */
+  type(): string;
+  type(d: DType): Tensor;
+  type(d?: DType): any {
+    if (d) return this.to(d);
+    const names: Record<string, string> = { float32: "Float", float64: "Double", float16: "Half", bfloat16: "BFloat16", int64: "Long", int32: "Int", int16: "Short", int8: "Char", uint8: "Byte", bool: "Bool", complex64: "ComplexFloat", complex128: "ComplexDouble" };
+    return `torch.${this.isCuda ? "cuda." : ""}${names[this.dtype.name]}Tensor`;
+  }
   clone(opts?: { memoryFormat?: MemoryFormat }): Tensor { return callOp("aten::clone", this, { memory_format: opts?.memoryFormat }); }
   contiguous(opts?: { memoryFormat?: MemoryFormat }): Tensor { return callOp("aten::contiguous", this, { memory_format: opts?.memoryFormat ?? dt.contiguousFormat }); }
   copy_(src: Tensor, nonBlocking = false): this { boundCopy(K, this, src, nonBlocking); return this; }
@@ -178,6 +209,15 @@ export class Tensor {
   get grad(): Tensor | null { const g = native.Grad(this._id); return g < 0 ? null : new Tensor(g); }
   set grad(g: Tensor | null) { native.SetGrad(this._id, g ? g._id : null); }
   retainGrad(): void { native.RetainGrad(this._id); }
+  /**
+   * register_hook: hook(grad) runs each time a gradient for this tensor is computed in backward; a Tensor it returns
+   * replaces the gradient. Returns a handle whose remove() unregisters it. CPU backward only.
+   */
+  registerHook(hook: (grad: Tensor) => Tensor | void | null): { remove(): void } {
+    if (typeof hook !== "function") throw new TypeError("registerHook(): argument 'hook' must be a function");
+    const key: number = native.RegisterHook(this._id, hook);
+    return { remove: () => native.RemoveHook(key) };
+  }
   backward(gradient?: Tensor | null, opts?: { retainGraph?: boolean; createGraph?: boolean }): void {
     native.Backward(this._id, gradient ? gradient._id : -1, opts?.retainGraph, !!opts?.createGraph);
   }
@@ -205,6 +245,7 @@ export class Tensor {
   div(other: TensorLike, opts?: { roundingMode?: "trunc" | "floor" }): Tensor {
     if (opts?.roundingMode) return callOp("aten::div", this, other, { rounding_mode: opts.roundingMode });
     if (typeof other === "number") return new Tensor(native.DivS(this._id, other));
+    if (typeof other === "boolean") return callOp("aten::div", this, other);
     return new Tensor(native.DivT(this._id, checkTensor(other, "other")._id));
   }
   add_(other: TensorLike, opts?: { alpha?: number }): this {
@@ -243,12 +284,33 @@ export class Tensor {
   addmm(m1: Tensor, m2: Tensor, opts?: { beta?: number; alpha?: number }): Tensor { return callOp("aten::addmm", this, m1, m2, { beta: opts?.beta ?? 1, alpha: opts?.alpha ?? 1 }); }
   addcmul(t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor { return callOp("aten::addcmul", this, t1, t2, { value: opts?.value ?? 1 }); }
   addcdiv(t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor { return callOp("aten::addcdiv", this, t1, t2, { value: opts?.value ?? 1 }); }
-  clamp(min?: number | Tensor | null | { min?: number; max?: number }, max?: number | Tensor | null): Tensor {
+  addcmul_(t1: Tensor, t2: Tensor, opts?: { value?: number }): this { return this.inplace("aten::addcmul_", t1, t2, { value: opts?.value ?? 1 }); }
+  addcdiv_(t1: Tensor, t2: Tensor, opts?: { value?: number }): this { return this.inplace("aten::addcdiv_", t1, t2, { value: opts?.value ?? 1 }); }
+  addmm_(m1: Tensor, m2: Tensor, opts?: { beta?: number; alpha?: number }): this { return this.inplace("aten::addmm_", m1, m2, { beta: opts?.beta ?? 1, alpha: opts?.alpha ?? 1 }); }
+  lerp_(end: Tensor, weight: TensorLike): this { return this.inplace("aten::lerp_", end, weight); }
+  subtract(other: TensorLike, opts?: { alpha?: number }): Tensor { return this.sub(other, opts); }
+  positive(): Tensor { return callOp("aten::positive", this); }
+  floorDivide_(other: TensorLike): this { return this.inplace("aten::floor_divide_", other); }
+  clamp(min?: number | Tensor | null | { min?: number | Tensor; max?: number | Tensor }, max?: number | Tensor | null): Tensor {
     if (min !== null && typeof min === "object" && !(min instanceof Tensor)) return callOp("aten::clamp", this, min.min ?? null, min.max ?? null);
     return callOp("aten::clamp", this, min ?? null, max ?? null);
   }
-  clamp_(min?: number | null, max?: number | null): this { return this.inplace("aten::clamp_", min ?? null, max ?? null); }
-  clip(min?: number | null, max?: number | null): Tensor { return this.clamp(min, max); }
+  clamp_(min?: number | Tensor | null | { min?: number | Tensor; max?: number | Tensor }, max?: number | Tensor | null): this {
+    if (min !== null && typeof min === "object" && !(min instanceof Tensor)) return this.inplace("aten::clamp_", min.min ?? null, min.max ?? null);
+    return this.inplace("aten::clamp_", min ?? null, max ?? null);
+  }
+  clip(min?: number | Tensor | null | { min?: number | Tensor; max?: number | Tensor }, max?: number | Tensor | null): Tensor { return this.clamp(min, max); }
+  clip_(min?: number | Tensor | null | { min?: number | Tensor; max?: number | Tensor }, max?: number | Tensor | null): this { return this.clamp_(min, max); }
+  clampMin(min: TensorLike): Tensor { return callOp("aten::clamp_min", this, min); }
+  clampMax(max: TensorLike): Tensor { return callOp("aten::clamp_max", this, max); }
+  clampMin_(min: TensorLike): this { return this.inplace("aten::clamp_min_", min); }
+  clampMax_(max: TensorLike): this { return this.inplace("aten::clamp_max_", max); }
+  /** Rounds half to even; { decimals } rounds to that many decimal places (negative: left of the point). */
+  round(opts?: { decimals?: number }): Tensor { return opts?.decimals ? callOp("aten::round", this, { decimals: opts.decimals }) : new Tensor(native.T1(opRound.handle, this._id)); }
+  round_(opts?: { decimals?: number }): this { return opts?.decimals ? this.inplace("aten::round_", { decimals: opts.decimals }) : this.inplace("aten::round_"); }
+  nanToNum(opts?: { nan?: number; posinf?: number; neginf?: number }): Tensor { return callOp("aten::nan_to_num", this, opts?.nan ?? 0, opts?.posinf ?? null, opts?.neginf ?? null); }
+  nanToNum_(opts?: { nan?: number; posinf?: number; neginf?: number }): this { return this.inplace("aten::nan_to_num_", opts?.nan ?? 0, opts?.posinf ?? null, opts?.neginf ?? null); }
+  logit(eps?: number | null): Tensor { return callOp("aten::logit", this, eps ?? null); }
   where(cond: Tensor, other: TensorLike): Tensor { return callOp("aten::where", cond, this, other); }
   maskedFill(mask: Tensor, value: TensorLike): Tensor { return callOp("aten::masked_fill", this, mask, value); }
   maskedFill_(mask: Tensor, value: TensorLike): this { return this.inplace("aten::masked_fill_", mask, value); }
@@ -285,19 +347,19 @@ export class Tensor {
   /** max() -> scalar tensor; max(dim) or max({dim, keepdim}) -> [values, indices]; max(otherTensor) -> elementwise. */
   max(): Tensor;
   max(other: Tensor): Tensor;
-  max(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): [Tensor, Tensor];
+  max(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): ValuesIndices;
   max(dim?: any, keepdim?: boolean): any {
     if (dim instanceof Tensor) return o.maximum(K, this, dim);
     const a = normDimOpts(dim, keepdim);
-    return a.dim === null ? o.max(K, this) : o.maxDim(K, this, a.dim[0], a.keepdim);
+    return a.dim === null ? o.max(K, this) : named(o.maxDim(K, this, a.dim[0], a.keepdim), VI);
   }
   min(): Tensor;
   min(other: Tensor): Tensor;
-  min(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): [Tensor, Tensor];
+  min(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): ValuesIndices;
   min(dim?: any, keepdim?: boolean): any {
     if (dim instanceof Tensor) return o.minimum(K, this, dim);
     const a = normDimOpts(dim, keepdim);
-    return a.dim === null ? o.min(K, this) : o.minDim(K, this, a.dim[0], a.keepdim);
+    return a.dim === null ? o.min(K, this) : named(o.minDim(K, this, a.dim[0], a.keepdim), VI);
   }
   argmax(dim?: number | { dim?: number; keepdim?: boolean }, keepdim?: boolean): Tensor {
     const a = normDimOpts(dim as any, keepdim);
@@ -307,21 +369,26 @@ export class Tensor {
     const a = normDimOpts(dim as any, keepdim);
     return o.argmin(K, this, a.dim ? a.dim[0] : null, a.keepdim);
   }
-  /** Standard deviation; `correction` (default 1, Bessel) or `unbiased`. */
-  std(dim?: number | number[] | { dim?: number | number[]; keepdim?: boolean; unbiased?: boolean; correction?: number }, keepdim?: boolean): Tensor {
-    const a: any = typeof dim === "object" && !Array.isArray(dim) ? dim : { dim, keepdim };
-    const corr = a.correction ?? (a.unbiased === false ? 0 : 1);
-    return o.stdDim({ correction: corr, keepdim: !!a.keepdim }, this, dimsOf(a.dim));
+  /**
+   * Standard deviation: std({ dim, correction | unbiased, keepdim }), or Python's positional forms std(dim, unbiased = true,
+   * keepdim = false) and std(unbiased). `correction` defaults to 1 (Bessel).
+   */
+  std(dim?: number | number[] | boolean | VarOpts, unbiased?: boolean, keepdim?: boolean): Tensor {
+    const a = varArgs(dim, unbiased, keepdim);
+    return o.stdDim({ correction: a.correction, keepdim: a.keepdim }, this, a.dim);
   }
-  var(dim?: number | number[] | { dim?: number | number[]; keepdim?: boolean; unbiased?: boolean; correction?: number }, keepdim?: boolean): Tensor {
-    const a: any = typeof dim === "object" && !Array.isArray(dim) ? dim : { dim, keepdim };
-    const corr = a.correction ?? (a.unbiased === false ? 0 : 1);
-    return o.varDim({ correction: corr, keepdim: !!a.keepdim }, this, dimsOf(a.dim));
+  /** Variance; the arguments are std()'s. */
+  var(dim?: number | number[] | boolean | VarOpts, unbiased?: boolean, keepdim?: boolean): Tensor {
+    const a = varArgs(dim, unbiased, keepdim);
+    return o.varDim({ correction: a.correction, keepdim: a.keepdim }, this, a.dim);
   }
   /** Vector p-norm over all elements or dims (torch.norm / torch.linalg.vector_norm). */
-  norm(p: number = 2, dim?: number | number[] | { dim?: number | number[]; keepdim?: boolean }, keepdim?: boolean): Tensor {
-    const a: any = typeof dim === "object" && !Array.isArray(dim) ? dim : { dim, keepdim };
-    return o.norm(K, this, p, dimsOf(a.dim), !!a.keepdim);
+  norm(p: number | "fro" | "nuc" | { p?: number | "fro" | "nuc"; dim?: number | number[]; keepdim?: boolean; dtype?: DType } = 2,
+    dim?: number | number[] | { dim?: number | number[]; keepdim?: boolean; dtype?: DType }, keepdim?: boolean): Tensor {
+    let a: any = dim !== null && typeof dim === "object" && !Array.isArray(dim) ? dim : { dim, keepdim };
+    if (typeof p === "object") { a = p; p = p.p ?? 2; }
+    if (p === "nuc") return callOp("aten::linalg_matrix_norm", this, "nuc", dimsOf(a.dim) ?? [-2, -1], !!a.keepdim, { dtype: a.dtype });
+    return o.norm({ dtype: a.dtype }, this, p === "fro" ? 2 : p, dimsOf(a.dim), !!a.keepdim);
   }
   all(dim?: number | { dim?: number; keepdim?: boolean }, keepdim?: boolean): Tensor {
     const a = normDimOpts(dim as any, keepdim);
@@ -331,9 +398,64 @@ export class Tensor {
     const a = normDimOpts(dim as any, keepdim);
     return a.dim === null ? o.any(K, this) : o.anyDim(K, this, a.dim[0], a.keepdim);
   }
-  logsumexp(dim: number | number[], keepdim = false): Tensor { return callOp("aten::logsumexp", this, dimsOf(dim), keepdim); }
-  cumsum(dim: number, opts?: { dtype?: DType }): Tensor { return callOp("aten::cumsum", this, dim, { dtype: opts?.dtype }); }
-  cumprod(dim: number, opts?: { dtype?: DType }): Tensor { return callOp("aten::cumprod", this, dim, { dtype: opts?.dtype }); }
+  logsumexp(dim: number | number[] | { dim: number | number[]; keepdim?: boolean }, keepdim = false): Tensor {
+    const a = normDimOpts(dim, keepdim);
+    return callOp("aten::logsumexp", this, a.dim, a.keepdim);
+  }
+  cumsum(dim: number | { dim: number; dtype?: DType }, opts?: { dtype?: DType }): Tensor {
+    if (typeof dim === "object") { opts = dim; dim = dim.dim; }
+    return callOp("aten::cumsum", this, dim, { dtype: opts?.dtype });
+  }
+  cumsum_(dim: number): this { return this.inplace("aten::cumsum_", dim); }
+  cumprod(dim: number | { dim: number; dtype?: DType }, opts?: { dtype?: DType }): Tensor {
+    if (typeof dim === "object") { opts = dim; dim = dim.dim; }
+    return callOp("aten::cumprod", this, dim, { dtype: opts?.dtype });
+  }
+  logcumsumexp(dim: number): Tensor { return callOp("aten::logcumsumexp", this, dim); }
+  cummax(dim: number): ValuesIndices { return named(callOp("aten::cummax", this, dim), VI); }
+  cummin(dim: number): ValuesIndices { return named(callOp("aten::cummin", this, dim), VI); }
+  /** amax(dim = all dims, keepdim): the maximum over dims (no indices). */
+  amax(dim?: DimOrOpts, keepdim?: boolean): Tensor { const a = normDimOpts(dim, keepdim); return callOp("aten::amax", this, a.dim ?? [], a.keepdim); }
+  amin(dim?: DimOrOpts, keepdim?: boolean): Tensor { const a = normDimOpts(dim, keepdim); return callOp("aten::amin", this, a.dim ?? [], a.keepdim); }
+  /** [min, max] over all elements or over one dim. */
+  aminmax(opts?: { dim?: number; keepdim?: boolean }): [Tensor, Tensor] & { readonly min: Tensor; readonly max: Tensor } {
+    return named(callOp("aten::aminmax", this, { dim: opts?.dim ?? null, keepdim: !!opts?.keepdim }), ["min", "max"]);
+  }
+  /** median() -> the lower median of all elements; median(dim, keepdim) -> [values, indices]. */
+  median(): Tensor;
+  median(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): ValuesIndices;
+  median(dim?: any, keepdim?: boolean): any {
+    const a = normDimOpts(dim, keepdim);
+    return a.dim === null ? callOp("aten::median", this) : named(callOp("aten::median", this, a.dim[0], a.keepdim), VI);
+  }
+  nanmedian(): Tensor;
+  nanmedian(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): ValuesIndices;
+  nanmedian(dim?: any, keepdim?: boolean): any {
+    const a = normDimOpts(dim, keepdim);
+    return a.dim === null ? callOp("aten::nanmedian", this) : named(callOp("aten::nanmedian", this, a.dim[0], a.keepdim), VI);
+  }
+  /** [values, indices] of the k-th smallest element along dim (default -1). */
+  kthvalue(k: number, dim: number | { dim?: number; keepdim?: boolean } = -1, keepdim = false): ValuesIndices {
+    const a = typeof dim === "object" ? dim : { dim, keepdim };
+    return named(callOp("aten::kthvalue", this, k, a.dim ?? -1, !!a.keepdim), VI);
+  }
+  mode(dim: number | { dim?: number; keepdim?: boolean } = -1, keepdim = false): ValuesIndices {
+    const a = typeof dim === "object" ? dim : { dim, keepdim };
+    return named(callOp("aten::mode", this, a.dim ?? -1, !!a.keepdim), VI);
+  }
+  nansum(dim?: DimOrOpts, keepdim?: boolean): Tensor { const a = normDimOpts(dim, keepdim); return callOp("aten::nansum", this, a.dim, a.keepdim, { dtype: a.dtype }); }
+  nanmean(dim?: DimOrOpts, keepdim?: boolean): Tensor { const a = normDimOpts(dim, keepdim); return callOp("aten::nanmean", this, a.dim, a.keepdim, { dtype: a.dtype }); }
+  countNonzero(dim?: number | number[]): Tensor { return callOp("aten::count_nonzero", this, dimsOf(dim) ?? []); }
+  /** quantile(q, dim?, keepdim?, { interpolation }) with q a number or a 1-D tensor. */
+  quantile(q: number | Tensor, dim?: number | null | { dim?: number | null; keepdim?: boolean; interpolation?: string }, keepdim = false): Tensor {
+    const a = dim !== null && typeof dim === "object" ? dim : { dim, keepdim };
+    return callOp("aten::quantile", this, q, a.dim ?? null, !!a.keepdim, { interpolation: (a as any).interpolation ?? "linear" });
+  }
+  trace(): Tensor { return callOp("aten::trace", this); }
+  dist(other: Tensor, p = 2): Tensor { return callOp("aten::dist", this, other, p); }
+  diff(n = 1, dim = -1, opts?: { prepend?: Tensor; append?: Tensor }): Tensor {
+    return callOp("aten::diff", this, n, dim, opts?.prepend ?? null, opts?.append ?? null);
+  }
 
   // ---- shapes and views ----
   view(...shape: (number | number[] | DType)[]): Tensor {
@@ -370,6 +492,8 @@ export class Tensor {
     const h = Number.isInteger(dim) ? opUnsqueeze.optional : -1;
     return h >= 0 ? new Tensor(native.TI(h, this._id, dim)) : callOp("aten::unsqueeze", this, dim);
   }
+  t_(): this { return this.inplace("aten::t_"); }
+  transpose_(d0: number, d1: number): this { return this.inplace("aten::transpose_", d0, d1); }
   squeeze_(dim?: number): this { return dim === undefined ? this.inplace("aten::squeeze_") : this.inplace("aten::squeeze_", dim); }
   unsqueeze_(dim: number): this { return this.inplace("aten::unsqueeze_", dim); }
   expand(...sizes: (number | number[])[]): Tensor {
@@ -388,6 +512,34 @@ export class Tensor {
   unbind(dim = 0): Tensor[] { return callOp("aten::unbind", this, dim); }
   flip(dims: number | number[]): Tensor { return callOp("aten::flip", this, dimsOf(dims)); }
   roll(shifts: number | number[], dims?: number | number[]): Tensor { return callOp("aten::roll", this, dimsOf(shifts), dimsOf(dims) ?? []); }
+  fliplr(): Tensor { return callOp("aten::fliplr", this); }
+  flipud(): Tensor { return callOp("aten::flipud", this); }
+  rot90(k = 1, dims: number[] = [0, 1]): Tensor { return callOp("aten::rot90", this, k, dims); }
+  movedim(source: number | number[], destination: number | number[]): Tensor { return callOp("aten::movedim", this, dimsOf(source), dimsOf(destination)); }
+  moveaxis(source: number | number[], destination: number | number[]): Tensor { return this.movedim(source, destination); }
+  swapaxes(d0: number, d1: number): Tensor { return this.transpose(d0, d1); }
+  swapdims(d0: number, d1: number): Tensor { return this.transpose(d0, d1); }
+  broadcastTo(...sizes: (number | number[])[]): Tensor { return this.expand(...sizes); }
+  tile(...dims: (number | number[])[]): Tensor { return callOp("aten::tile", this, dims.length === 1 && Array.isArray(dims[0]) ? dims[0] : dims); }
+  /** repeatInterleave(repeats, dim?): each element (or slice along dim) repeated; repeats a number or a tensor. */
+  repeatInterleave(repeats: number | Tensor, dim?: number | null, opts?: { outputSize?: number }): Tensor {
+    return callOp("aten::repeat_interleave", this, repeats, dim ?? null, { output_size: opts?.outputSize ?? null });
+  }
+  /** The windows of `size` elements, `step` apart, along `dimension` (a new last dim). */
+  unfold(dimension: number, size: number, step: number): Tensor { return callOp("aten::unfold", this, dimension, size, step); }
+  ravel(): Tensor { return callOp("aten::ravel", this); }
+  take(index: Tensor): Tensor { return callOp("aten::take", this, index); }
+  diag(diagonal = 0): Tensor { return callOp("aten::diag", this, diagonal); }
+  diagonal(offset: number | { offset?: number; dim1?: number; dim2?: number } = 0, dim1 = 0, dim2 = 1): Tensor {
+    const a = typeof offset === "object" ? offset : { offset, dim1, dim2 };
+    return callOp("aten::diagonal", this, a.offset ?? 0, a.dim1 ?? 0, a.dim2 ?? 1);
+  }
+  diagEmbed(offset = 0, dim1 = -2, dim2 = -1): Tensor { return callOp("aten::diag_embed", this, offset, dim1, dim2); }
+  tril(diagonal = 0): Tensor { return callOp("aten::tril", this, diagonal); }
+  triu(diagonal = 0): Tensor { return callOp("aten::triu", this, diagonal); }
+  tril_(diagonal = 0): this { return this.inplace("aten::tril_", diagonal); }
+  triu_(diagonal = 0): this { return this.inplace("aten::triu_", diagonal); }
+  fillDiagonal_(value: number, wrap = false): this { return this.inplace("aten::fill_diagonal_", value, wrap); }
 
   // ---- indexing ----
   /**
@@ -416,13 +568,27 @@ export class Tensor {
     } finally { view.dispose(); for (const a of adv) if (a && (a as any)._tmp) a.dispose(); }
     return this;
   }
+  /** Out-of-place index_put with a list of index tensors (torch.Tensor.index_put). */
+  indexPut(indices: (Tensor | null)[], values: Tensor, accumulate = false): Tensor { return callOp("aten::index_put", this, indices, values, accumulate); }
   /** index_put_ with a list of index tensors (torch.Tensor.index_put_). */
   indexPutTensors_(indices: (Tensor | null)[], values: Tensor, accumulate = false): this {
     o.indexPut_(K, this, indices, values, accumulate); return this;
   }
   private basicIndex(list: Index[]): { view: Tensor; adv: (Tensor | null)[] } {
     const nd = this.dim();
-    const consumed = list.filter((x) => x !== null && x !== "..." && typeof x !== "boolean").reduce<number>((n, x) => n + (x instanceof Tensor && x.dtype === dt.bool ? x.dim() : 1), 0);
+    // as Python: a nested list indexes as a tensor (of bools: a mask), a 0-d bool tensor as a bool
+    list = list.map((ix) => {
+      if (Array.isArray(ix)) {
+        const flat = (ix as any[]).flat(Infinity);
+        const t = tensor(ix, { dtype: flat.length && flat.every((v) => typeof v === "boolean") ? dt.bool : dt.int64, device: this.device });
+        (t as any)._tmp = true;
+        return t;
+      }
+      if (ix instanceof Tensor && ix.dim() === 0 && (ix.dtype === dt.bool || ix.dtype === dt.uint8)) return !!ix.item();
+      return ix;
+    });
+    const isMask = (x: Tensor) => x.dtype === dt.bool || x.dtype === dt.uint8;
+    const consumed = list.filter((x) => x !== null && x !== "..." && typeof x !== "boolean").reduce<number>((n, x) => n + (x instanceof Tensor && isMask(x) ? x.dim() : 1), 0);
     let cur: Tensor = this.alias();
     let dim = 0;
     const adv: (Tensor | null)[] = [];
@@ -436,10 +602,9 @@ export class Tensor {
         step(o.select(K, cur, dim, ix)); continue;
       }
       if (ix instanceof Slice) { step(o.slice(K, cur, dim, ix.start, ix.stop, ix.step)); adv.push(null); dim++; continue; }
-      if (Array.isArray(ix)) { const t = tensor(ix, { dtype: dt.int64, device: this.device }); (t as any)._tmp = true; adv.push(t); dim++; continue; }
       if (ix instanceof Tensor) {
         adv.push(ix);
-        const n = ix.dtype === dt.bool || ix.dtype === dt.uint8 ? ix.dim() : 1;
+        const n = isMask(ix) ? ix.dim() : 1;
         for (let k = 1; k < n; k++) adv.push(null);
         dim += n; continue;
       }
@@ -456,22 +621,57 @@ export class Tensor {
   }
   scatter_(dim: number, index: Tensor, src: TensorLike): this { return this.inplace("aten::scatter_", dim, index, src); }
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return callOp("aten::scatter_add", this, dim, index, src); }
+  scatterAdd_(dim: number, index: Tensor, src: Tensor): this { return this.inplace("aten::scatter_add_", dim, index, src); }
+  /** reduce: "sum" | "prod" | "mean" | "amax" | "amin". */
+  scatterReduce(dim: number, index: Tensor, src: Tensor, reduce: string, opts?: { includeSelf?: boolean }): Tensor {
+    return callOp("aten::scatter_reduce", this, dim, index, src, reduce, { include_self: opts?.includeSelf ?? true });
+  }
+  scatterReduce_(dim: number, index: Tensor, src: Tensor, reduce: string, opts?: { includeSelf?: boolean }): this {
+    return this.inplace("aten::scatter_reduce_", dim, index, src, reduce, { include_self: opts?.includeSelf ?? true });
+  }
+  indexAdd(dim: number, index: Tensor, source: Tensor, opts?: { alpha?: number }): Tensor { return callOp("aten::index_add", this, dim, index, source, { alpha: opts?.alpha ?? 1 }); }
+  indexAdd_(dim: number, index: Tensor, source: Tensor, opts?: { alpha?: number }): this { return this.inplace("aten::index_add_", dim, index, source, { alpha: opts?.alpha ?? 1 }); }
+  indexCopy(dim: number, index: Tensor, source: Tensor): Tensor { return callOp("aten::index_copy", this, dim, index, source); }
+  indexCopy_(dim: number, index: Tensor, source: Tensor): this { return this.inplace("aten::index_copy_", dim, index, source); }
+  indexFill(dim: number, index: Tensor, value: TensorLike): Tensor { return callOp("aten::index_fill", this, dim, index, value); }
+  indexFill_(dim: number, index: Tensor, value: TensorLike): this { return this.inplace("aten::index_fill_", dim, index, value); }
+  maskedScatter(mask: Tensor, source: Tensor): Tensor { return callOp("aten::masked_scatter", this, mask, source); }
   indexSelect(dim: number, index: Tensor): Tensor { return callOp("aten::index_select", this, dim, index); }
   takeAlongDim(indices: Tensor, dim?: number): Tensor { return callOp("aten::take_along_dim", this, indices, dim ?? null); }
-  nonzero(): Tensor { return callOp("aten::nonzero", this); }
-  sort(dim: number | { dim?: number; descending?: boolean; stable?: boolean } = -1, descending = false): [Tensor, Tensor] {
+  /** Indices of the nonzero elements, [n, ndim]; { asTuple: true } gives one 1-D tensor per dim. */
+  nonzero(): Tensor;
+  nonzero(opts: { asTuple: true }): Tensor[];
+  nonzero(opts?: { asTuple?: boolean }): any {
+    if (!opts?.asTuple) return callOp("aten::nonzero", this);
+    if (this.dim() > 0) return callOp("aten::nonzero_numpy", this);
+    const v = this.view(1); try { return callOp("aten::nonzero_numpy", v); } finally { v.dispose(); }
+  }
+  argwhere(): Tensor { return callOp("aten::argwhere", this); }
+  sort(dim: number | { dim?: number; descending?: boolean; stable?: boolean } = -1, descending = false): ValuesIndices {
     const a = typeof dim === "object" ? dim : { dim, descending };
-    return callOp("aten::sort", this, { stable: a.stable ?? false, dim: a.dim ?? -1, descending: !!a.descending });
+    return named(callOp("aten::sort", this, { stable: a.stable ?? false, dim: a.dim ?? -1, descending: !!a.descending }), VI);
   }
-  argsort(dim = -1, descending = false): Tensor { return callOp("aten::argsort", this, dim, descending); }
-  topk(k: number, dim: number | { dim?: number; largest?: boolean; sorted?: boolean } = -1, largest = true, sorted = true): [Tensor, Tensor] {
+  argsort(dim: number | { dim?: number; descending?: boolean; stable?: boolean } = -1, descending = false): Tensor {
+    const a = typeof dim === "object" ? dim : { dim, descending };
+    return a.stable ? callOp("aten::argsort", this, { stable: true, dim: a.dim ?? -1, descending: !!a.descending }) : callOp("aten::argsort", this, a.dim ?? -1, !!a.descending);
+  }
+  msort(): Tensor { return callOp("aten::msort", this); }
+  topk(k: number, dim: number | { dim?: number; largest?: boolean; sorted?: boolean } = -1, largest = true, sorted = true): ValuesIndices {
     const a = typeof dim === "object" ? dim : { dim, largest, sorted };
-    return callOp("aten::topk", this, k, a.dim ?? -1, a.largest ?? true, a.sorted ?? true);
+    return named(callOp("aten::topk", this, k, a.dim ?? -1, a.largest ?? true, a.sorted ?? true), VI);
   }
-  unique(opts?: { sorted?: boolean; returnInverse?: boolean; returnCounts?: boolean; dim?: number }): any {
-    const r = callOp("aten::_unique2", this, opts?.sorted ?? true, !!opts?.returnInverse, !!opts?.returnCounts);
-    if (!opts?.returnInverse && !opts?.returnCounts) { r[1].dispose(); r[2].dispose(); return r[0]; }
-    return r;
+  /** The unique elements (or slices along `dim`); with returnInverse / returnCounts, [output, inverse?, counts?] as Python's tuple. */
+  unique(opts?: { sorted?: boolean; returnInverse?: boolean; returnCounts?: boolean; dim?: number | null }): any {
+    const inv = !!opts?.returnInverse, cnt = !!opts?.returnCounts;
+    const r: Tensor[] = opts?.dim === undefined || opts.dim === null
+      ? callOp("aten::_unique2", this, opts?.sorted ?? true, inv, cnt)
+      : callOp("aten::unique_dim", this, opts.dim, opts?.sorted ?? true, inv, cnt);
+    return pickOutputs(r, inv, cnt);
+  }
+  /** Collapses consecutive equal elements (or slices along `dim`); returns as unique() does. */
+  uniqueConsecutive(opts?: { returnInverse?: boolean; returnCounts?: boolean; dim?: number | null }): any {
+    const inv = !!opts?.returnInverse, cnt = !!opts?.returnCounts;
+    return pickOutputs(callOp("aten::unique_consecutive", this, inv, cnt, opts?.dim ?? null), inv, cnt);
   }
 
   // ---- activations and misc ----
@@ -486,6 +686,48 @@ export class Tensor {
     return h >= 0 ? new Tensor(native.TIO(h, this._id, dim, opts?.dtype ?? null)) : callOp("aten::log_softmax", this, dim, opts?.dtype ?? null);
   }
   oneHot(numClasses = -1): Tensor { return callOp("aten::one_hot", this, numClasses); }
+  bincount(opts?: { weights?: Tensor | null; minlength?: number }): Tensor { return callOp("aten::bincount", this, opts?.weights ?? null, opts?.minlength ?? 0); }
+  histc(bins = 100, min = 0, max = 0): Tensor { return callOp("aten::histc", this, bins, min, max); }
+  cross(other: Tensor, dim?: number | null): Tensor { return callOp("aten::cross", this, other, dim ?? null); }
+  inner(other: Tensor): Tensor { return callOp("aten::inner", this, other); }
+  heaviside(values: Tensor): Tensor { return callOp("aten::heaviside", this, values); }
+  det(): Tensor { return callOp("aten::linalg_det", this); }
+  logdet(): Tensor { return callOp("aten::logdet", this); }
+  slogdet(): [Tensor, Tensor] & { readonly sign: Tensor; readonly logabsdet: Tensor } { return named(callOp("aten::linalg_slogdet", this), ["sign", "logabsdet"]); }
+  inverse(): Tensor { return callOp("aten::linalg_inv", this); }
+  matrixPower(n: number): Tensor { return callOp("aten::matrix_power", this, n); }
+  matrixExp(): Tensor { return callOp("aten::matrix_exp", this); }
+  addmv(mat: Tensor, vec: Tensor, opts?: { beta?: number; alpha?: number }): Tensor { return callOp("aten::addmv", this, mat, vec, { beta: opts?.beta ?? 1, alpha: opts?.alpha ?? 1 }); }
+  baddbmm(b1: Tensor, b2: Tensor, opts?: { beta?: number; alpha?: number }): Tensor { return callOp("aten::baddbmm", this, b1, b2, { beta: opts?.beta ?? 1, alpha: opts?.alpha ?? 1 }); }
+  addbmm(b1: Tensor, b2: Tensor, opts?: { beta?: number; alpha?: number }): Tensor { return callOp("aten::addbmm", this, b1, b2, { beta: opts?.beta ?? 1, alpha: opts?.alpha ?? 1 }); }
+  /** Samples numSamples indices per row from the (unnormalised) probabilities in this tensor. */
+  multinomial(numSamples: number, replacement: boolean | { replacement?: boolean; generator?: Generator } = false): Tensor {
+    const a = typeof replacement === "object" ? replacement : { replacement };
+    return callOp("aten::multinomial", this, numSamples, !!a.replacement, { generator: (a as any).generator ?? null });
+  }
+  bernoulli(opts?: { generator?: Generator }): Tensor { return callOp("aten::bernoulli", this, { generator: opts?.generator ?? null }); }
+  bernoulli_(p: TensorLike = 0.5, opts?: { generator?: Generator }): this { return this.inplace("aten::bernoulli_", p, { generator: opts?.generator ?? null }); }
+  exponential_(lambd = 1, opts?: { generator?: Generator }): this { return this.inplace("aten::exponential_", lambd, { generator: opts?.generator ?? null }); }
+  /** random_(to) or random_(from, to): integers in [from, to); random_() covers the dtype's range. */
+  random_(from?: number, to?: number | null, opts?: { generator?: Generator }): this {
+    const g = { generator: opts?.generator ?? null };
+    if (from === undefined) return this.inplace("aten::random_", g);
+    return to === undefined ? this.inplace("aten::random_", from, g) : this.inplace("aten::random_", from, to, g);
+  }
+  // ---- new tensors like this one (dtype and device from this unless given) ----
+  newZeros(size: number[], opts?: TensorOptions): Tensor { return zeros(size, { dtype: opts?.dtype ?? this.dtype, device: opts?.device ?? this.device, requiresGrad: opts?.requiresGrad }); }
+  newOnes(size: number[], opts?: TensorOptions): Tensor { return ones(size, { dtype: opts?.dtype ?? this.dtype, device: opts?.device ?? this.device, requiresGrad: opts?.requiresGrad }); }
+  newEmpty(size: number[], opts?: TensorOptions): Tensor { return empty(size, { dtype: opts?.dtype ?? this.dtype, device: opts?.device ?? this.device, requiresGrad: opts?.requiresGrad }); }
+  newFull(size: number[], value: number | boolean, opts?: TensorOptions): Tensor { return full(size, value, { dtype: opts?.dtype ?? this.dtype, device: opts?.device ?? this.device, requiresGrad: opts?.requiresGrad }); }
+  newTensor(data: any, opts?: TensorOptions): Tensor { return tensor(data, { dtype: opts?.dtype ?? this.dtype, device: opts?.device ?? this.device, requiresGrad: opts?.requiresGrad }); }
+  typeAs(other: Tensor): Tensor { return this.to(other.dtype); }
+  short(): Tensor { return this.to(dt.int16); }
+  char(): Tensor { return this.to(dt.int8); }
+  ndimension(): number { return this.dim(); }
+  nelement(): number { return this.numel(); }
+  isComplex(): boolean { const d = this.dtype; return d === dt.complex64 || d === dt.complex128; }
+  /** The CUDA device index, or -1 for a CPU tensor. */
+  getDevice(): number { const d = this.device; return d.startsWith("cuda") ? Number(d.split(":")[1] ?? 0) : -1; }
   masked(mask: Tensor): Tensor { return this.maskedSelect(mask); }
 }
 
@@ -495,22 +737,52 @@ const opTranspose = new TypedOp("aten::transpose", "int"), opFlatten = new Typed
 const opUnsqueeze = new TypedOp("aten::unsqueeze"), opSqueezeDim = new TypedOp("aten::squeeze", "dim");
 const opPermute = new TypedOp("aten::permute"), opSoftmax = new TypedOp("aten::softmax", "int");
 const opLogSoftmax = new TypedOp("aten::log_softmax", "int");
+const opRound = new TypedOp("aten::round");
 const boundCopy = boundInplace("aten::copy_");
 const opPow = new TypedOp("aten::pow", "Tensor_Tensor"), opPowS = new TypedOp("aten::pow", "Tensor_Scalar");
 const opPow_ = new TypedOp("aten::pow_", "Tensor"), opPowS_ = new TypedOp("aten::pow_", "Scalar");
 
 // ---------------- creation ----------------
+// A nested sequence: an array, or a TypedArray inside an array (Python's list of numpy arrays).
+const isSeq = (x: any): boolean => Array.isArray(x) || (ArrayBuffer.isView(x) && !(x instanceof DataView));
 function inferShape(data: any): number[] {
   const shape: number[] = [];
   let cur = data;
-  while (Array.isArray(cur)) { shape.push(cur.length); cur = cur[0]; }
+  while (isSeq(cur)) { shape.push((cur as any).length); cur = cur[0]; }
   return shape;
 }
 function flatten(data: any, shape: number[], out: any[], depth = 0): void {
-  if (depth === shape.length) { out.push(data); return; }
-  if (!Array.isArray(data) || data.length !== shape[depth])
+  if (depth === shape.length) {
+    if (isSeq(data)) throw new TypeError(`tensor(): ragged nested array: expected a scalar at dim ${depth}`);
+    out.push(data); return;
+  }
+  if (!isSeq(data) || data.length !== shape[depth])
     throw new TypeError(`tensor(): ragged nested array: expected a sequence of length ${shape[depth]} at dim ${depth}`);
   for (const x of data) flatten(x, shape, out, depth + 1);
+}
+// A JS number reads as an integer when it is one (JS has no float literals); -0 and integers past int64's range read as floats.
+const isIntNumber = (x: number): boolean => Number.isInteger(x) && x >= -(2 ** 63) && x < 2 ** 63 && !Object.is(x, -0);
+function toBigInt64(x: number): bigint {
+  if (!(x >= -(2 ** 63) && x < 2 ** 63)) throw new TorchError("value cannot be converted to type int64 without overflow");
+  return BigInt(x);
+}
+/** torch.tensor([...]) with one-element tensors among the elements: their dtypes take part in the inference, as in Python. */
+function tensorFromMixed(flat: any[], shape: number[], opts?: TensorOptions): Tensor {
+  let code = -1;
+  const vals = flat.map((x) => {
+    let d: DType, v: number;
+    if (x instanceof Tensor) {
+      if (x.numel() !== 1) throw new TypeError("tensor(): only one element tensors can be converted to scalars");
+      d = x.dtype; const r = x.item() as any; v = Number(r);
+    } else if (typeof x === "boolean") { d = dt.bool; v = x ? 1 : 0; }
+    else if (typeof x === "number") { d = isIntNumber(x) ? dt.int64 : defaultDtype; v = x; }
+    else if (typeof x === "bigint") { d = dt.int64; v = Number(x); }
+    else throw new TypeError("tensor(): data must be numbers, booleans, bigints, one-element Tensors, nested arrays of them, or a TypedArray");
+    code = code < 0 ? d.code : callOp("aten::promote_types", dt.dtypeFromCode(code), d);
+    return v;
+  });
+  const t = new Tensor(native.FromBuffer(Float64Array.from(vals), shape, dt.float64, false));
+  return finish(t, { ...opts, dtype: opts?.dtype ?? dt.dtypeFromCode(code) });
 }
 
 function finish(t: Tensor, opts?: TensorOptions): Tensor {
@@ -532,15 +804,17 @@ export function tensor(data: any, opts?: TensorOptions): Tensor {
   const shape = inferShape(data);
   const flat: any[] = [];
   flatten(data, shape, flat);
+  if (flat.some((x) => x instanceof Tensor)) return tensorFromMixed(flat, shape, opts);
   let dtype: DType;
   let arr: ArrayBufferView;
   if (flat.length && flat.every((x) => typeof x === "boolean")) { dtype = dt.bool; arr = Uint8Array.from(flat, (x) => (x ? 1 : 0)); }
   else if (flat.every((x) => typeof x === "number" || typeof x === "boolean")) {
     // JS has no float literals: [1.0, 2.0] reads as integers. Integer tensors cannot require grad, so
     // { requiresGrad: true } without a dtype means the default float dtype (Python's [1., 2.]).
-    const ints = flat.length > 0 && flat.every((x) => typeof x === "boolean" || Number.isInteger(x)) &&
+    const ints = flat.length > 0 && flat.every((x) => typeof x === "boolean" || isIntNumber(x)) &&
       !(opts?.requiresGrad && !opts.dtype && !flat.some((x) => typeof x === "boolean"));
     if (ints && (!opts?.dtype || !opts.dtype.isFloatingPoint)) { dtype = dt.int64; arr = BigInt64Array.from(flat, (x) => BigInt(Number(x))); }
+    else if (opts?.dtype === dt.int64) { dtype = dt.int64; arr = BigInt64Array.from(flat, (x) => toBigInt64(Math.trunc(Number(x)))); }
     else { dtype = dt.float64; arr = Float64Array.from(flat, Number); }
     if (!opts?.dtype && dtype === dt.float64) {
       const t = new Tensor(native.FromBuffer(arr, shape, dtype, false));
@@ -582,20 +856,25 @@ function grad(t: Tensor, opts?: TensorOptions): Tensor { if (opts?.requiresGrad)
 export function zeros(...a: any[]): Tensor { const { shape, opts } = sizeArgs(a); return grad(callOp("aten::zeros", shape, factoryKw(opts)), opts); }
 export function ones(...a: any[]): Tensor { const { shape, opts } = sizeArgs(a); return grad(callOp("aten::ones", shape, factoryKw(opts)), opts); }
 export function empty(...a: any[]): Tensor { const { shape, opts } = sizeArgs(a); return grad(callOp("aten::empty", shape, factoryKw(opts)), opts); }
-export function rand(...a: any[]): Tensor { const { shape, opts } = sizeArgs(a); return grad(callOp("aten::rand", shape, factoryKw(opts)), opts); }
-export function randn(...a: any[]): Tensor { const { shape, opts } = sizeArgs(a); return grad(callOp("aten::randn", shape, factoryKw(opts)), opts); }
+/** Options of the random creation functions: a torch.Generator to draw from instead of the global one. */
+export interface RandomOptions extends TensorOptions { generator?: Generator | null; }
+function randomKw(opts?: RandomOptions, dtypeDefault: DType = defaultDtype) {
+  return { dtype: opts?.dtype ?? dtypeDefault, device: opts?.device ?? defaultDevice, generator: opts?.generator ?? null };
+}
+export function rand(...a: any[]): Tensor { const { shape, opts } = sizeArgs(a); return grad(callOp("aten::rand", shape, randomKw(opts)), opts); }
+export function randn(...a: any[]): Tensor { const { shape, opts } = sizeArgs(a); return grad(callOp("aten::randn", shape, randomKw(opts)), opts); }
 export function full(shape: number[], value: number | boolean, opts?: TensorOptions): Tensor {
   const d = opts?.dtype ?? (typeof value === "boolean" ? dt.bool : Number.isInteger(value) ? dt.int64 : defaultDtype);
   return grad(callOp("aten::full", shape, value, { dtype: d, device: opts?.device ?? defaultDevice }), opts);
 }
 /** Integers in [low, high): randint(high, shape) or randint(low, high, shape). */
-export function randint(a: number, b: number | number[], c?: number[] | TensorOptions, d?: TensorOptions): Tensor {
-  let low = 0, high: number, shape: number[], opts: TensorOptions | undefined;
-  if (Array.isArray(b)) { high = a; shape = b; opts = c as TensorOptions; } else { low = a; high = b; shape = c as number[]; opts = d; }
-  return callOp("aten::randint", low, high, shape, { dtype: opts?.dtype ?? dt.int64, device: opts?.device ?? defaultDevice });
+export function randint(a: number, b: number | number[], c?: number[] | RandomOptions, d?: RandomOptions): Tensor {
+  let low = 0, high: number, shape: number[], opts: RandomOptions | undefined;
+  if (Array.isArray(b)) { high = a; shape = b; opts = c as RandomOptions; } else { low = a; high = b; shape = c as number[]; opts = d; }
+  return callOp("aten::randint", low, high, shape, randomKw(opts, dt.int64));
 }
-export function randperm(n: number, opts?: TensorOptions): Tensor {
-  return callOp("aten::randperm", n, { dtype: opts?.dtype ?? dt.int64, device: opts?.device ?? defaultDevice });
+export function randperm(n: number, opts?: RandomOptions): Tensor {
+  return callOp("aten::randperm", n, randomKw(opts, dt.int64));
 }
 /** arange(end) | arange(start, end, step?) with an optional trailing options object. */
 export function arange(...a: any[]): Tensor {
@@ -623,7 +902,11 @@ export function emptyLike(t: Tensor, opts?: TensorOptions): Tensor { return grad
 export function randLike(t: Tensor, opts?: TensorOptions): Tensor { return grad(callOp("aten::rand_like", t, likeKw(t, opts)), opts); }
 export function randnLike(t: Tensor, opts?: TensorOptions): Tensor { return grad(callOp("aten::randn_like", t, likeKw(t, opts)), opts); }
 export function fullLike(t: Tensor, v: number, opts?: TensorOptions): Tensor { return grad(callOp("aten::full_like", t, v, likeKw(t, opts)), opts); }
-export function randintLike(t: Tensor, low: number, high: number, opts?: TensorOptions): Tensor { return callOp("aten::randint_like", t, low, high, likeKw(t, opts)); }
+/** randintLike(t, high) or randintLike(t, low, high): integers in [low, high) shaped like t. */
+export function randintLike(t: Tensor, low: number, high?: number | TensorOptions, opts?: TensorOptions): Tensor {
+  if (typeof high !== "number") { opts = high; high = low; low = 0; }
+  return callOp("aten::randint_like", t, low, high, likeKw(t, opts));
+}
 export function scalarTensor(v: number, opts?: TensorOptions): Tensor { return callOp("aten::scalar_tensor", v, factoryKw(opts)); }
 
 export function manualSeed(seed: number): void { native.ManualSeed(seed); if (native.CudaManualSeedAll) native.CudaManualSeedAll(seed); }

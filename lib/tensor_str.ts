@@ -1,9 +1,23 @@
 // Prints tensors the way PyTorch's torch/_tensor_str.py does (precision 4, threshold 1000, edgeitems 3, linewidth 80).
 import type { Tensor } from "./tensor";
+import { getDefaultDtype } from "./tensor";
 import * as dt from "./dtype";
 
 export const printOptions = { precision: 4, threshold: 1000, edgeitems: 3, linewidth: 80, sciMode: null as boolean | null };
-export function setPrintOptions(o: Partial<typeof printOptions>): void { Object.assign(printOptions, o); }
+const profiles = {
+  default: { precision: 4, threshold: 1000, edgeitems: 3, linewidth: 80 },
+  short: { precision: 2, threshold: 1000, edgeitems: 2, linewidth: 80 },
+  full: { precision: 4, threshold: Infinity, edgeitems: 3, linewidth: 80 },
+};
+/** torch.set_printoptions: a profile ("default" | "short" | "full") first, then the options given. */
+export function setPrintOptions(o: Partial<typeof printOptions> & { profile?: keyof typeof profiles }): void {
+  const { profile, ...rest } = o;
+  if (profile) {
+    if (!(profile in profiles)) throw new TypeError(`setPrintOptions(): unknown profile '${profile}' (default, short or full)`);
+    Object.assign(printOptions, profiles[profile]);
+  }
+  Object.assign(printOptions, rest);
+}
 
 type Fmt = (x: number) => string;
 
@@ -78,7 +92,8 @@ export function formatTensor(t: Tensor): string {
   const numel = shape.reduce((a, b) => a * b, 1);
   const kind = dtype === dt.bool ? "bool" : dtype.isFloatingPoint ? "float" : "int";
   const summarize = numel > printOptions.threshold;
-  const flat = Array.from(t.dataNumbers() as ArrayLike<number>, Number);
+  // int64 prints from its exact values (BigInt): past 2^53 a JS number would round
+  const flat: any[] = dtype === dt.int64 ? Array.from(t.data() as BigInt64Array) : Array.from(t.dataNumbers() as ArrayLike<number>, Number);
   const suffix: string[] = [];
   const dev = t.device;
   if (dev !== "cpu") suffix.push(`device='${dev}'`);
@@ -119,8 +134,9 @@ export function formatTensor(t: Tensor): string {
     };
     body = shape.length === 0 ? fmt(flat[0]) : render(0, 0, indent);
   }
-  if (dtype !== dt.float32 && dtype !== dt.int64 && dtype !== dt.bool) suffix.push(`dtype=torch.${dtype.name}`);
-  else if (numel === 0 && dtype !== dt.float32) suffix.push(`dtype=torch.${dtype.name}`);
+  // Python leaves out the default dtype (torch.get_default_dtype()), int64 and bool; an empty tensor shows all but the default
+  const dflt = getDefaultDtype();
+  if (numel === 0 ? dtype !== dflt : dtype !== dflt && dtype !== dt.int64 && dtype !== dt.bool) suffix.push(`dtype=torch.${dtype.name}`);
   const gf = t.gradFn;
   if (gf) suffix.push(`grad_fn=<${gf.replace(/^torch::autograd::/, "")}>`);
   else if (t.requiresGrad) suffix.push("requires_grad=True");

@@ -1,5 +1,9 @@
 // Autograd: backward, grad, grad-mode guards.
 #include "common.h"
+#include <thread>
+#include <unordered_map>
+#include <mutex>
+#include <memory>
 
 namespace tts {
 
@@ -65,7 +69,69 @@ static Napi::Value RetainGrad(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Tensor hooks (Tensor.register_hook): a JS function called with the gradient while backward runs. The functions
+// live in a per-thread table that is never destroyed (no N-API call after the env is gone). A hook's lambda owns a
+// HookKey; when libtorch drops the hook (its tensor or node freed) the key is queued as dead, and the next
+// registerHook/removeHook on the JS thread frees the function. libtorch runs CPU backward on the calling thread,
+// where JS can be called; a hook reached from another thread (a CUDA device thread) throws instead.
+struct HookTable {
+  std::unordered_map<int64_t, Napi::FunctionReference> fns;
+  std::mutex m;
+  std::vector<int64_t> dead;   // keys whose hooks libtorch has dropped (pushed from any thread)
+  int64_t next = 0;
+  void Sweep() {
+    std::vector<int64_t> d;
+    { std::lock_guard<std::mutex> g(m); d.swap(dead); }
+    for (int64_t k : d) fns.erase(k);
+  }
+};
+struct HookKey {
+  HookTable* table;
+  int64_t key;
+  ~HookKey() { std::lock_guard<std::mutex> g(table->m); table->dead.push_back(key); }
+};
+static thread_local HookTable* tHooks = nullptr;
+
+// registerHook(id, fn) -> key
+static Napi::Value RegisterHook(const Napi::CallbackInfo& info) {
+  auto& t = TensorArg(info, 0, "tensor");
+  if (!info[1].IsFunction()) ThrowType(info.Env(), "register_hook(): argument 'hook' must be a function");
+  TORCH_CHECK(t.requires_grad(), "cannot register a hook on a tensor that doesn't require gradient");
+  if (!tHooks) tHooks = new HookTable();
+  HookTable* table = tHooks;
+  table->Sweep();
+  std::shared_ptr<HookKey> k(new HookKey{table, table->next++});   // built in place: a temporary's destructor would queue it
+  table->fns.emplace(k->key, Napi::Persistent(info[1].As<Napi::Function>()));
+  const auto owner = std::this_thread::get_id();
+  t.register_hook([k, owner](const at::Tensor& grad) -> at::Tensor {
+    TORCH_CHECK(std::this_thread::get_id() == owner,
+                "a tensor hook (register_hook) was reached on a thread that cannot call JavaScript (backward on a GPU); hooks run on CPU tensors");
+    auto it = k->table->fns.find(k->key);
+    if (it == k->table->fns.end()) return at::Tensor();
+    Napi::Env env = it->second.Env();
+    Napi::HandleScope scope(env);
+    Napi::Value r = it->second.Call({Wrap(env, grad)});   // a JS throw comes out as Napi::Error and ends backward
+    if (r.IsUndefined() || r.IsNull()) return at::Tensor();
+    int32_t id;
+    TORCH_CHECK(TensorIdOf(r, &id), "a tensor hook must return a Tensor or nothing");
+    return Get(id);
+  });
+  return Napi::Number::New(info.Env(), static_cast<double>(k->key));
+}
+static Napi::Value RemoveHook(const Napi::CallbackInfo& info) {
+  if (tHooks) { tHooks->fns.erase(IntArg(info, 0, "key")); tHooks->Sweep(); }
+  return info.Env().Undefined();
+}
+// The number of hook functions held (for tests: dropped hooks are freed).
+static Napi::Value LiveHooks(const Napi::CallbackInfo& info) {
+  if (tHooks) tHooks->Sweep();
+  return Napi::Number::New(info.Env(), tHooks ? static_cast<double>(tHooks->fns.size()) : 0);
+}
+
 TTS_AREA(autograd) {
+  TTS_EXPORT(RegisterHook);
+  TTS_EXPORT(RemoveHook);
+  TTS_EXPORT(LiveHooks);
   TTS_EXPORT(Backward);
   TTS_EXPORT(AutogradGrad);
   TTS_EXPORT(SetGradEnabled);

@@ -154,4 +154,51 @@ describe("autograd", () => {
     x.dispose();
     expect(() => x.grad).to.throw(/disposed/);
   });
+
+  // Python: y = x*x; y.register_hook(lambda g: g*2); x.register_hook(seen.append); (y*3).sum().backward() -> x.grad [12, 24]
+  it("registerHook: hooks see and replace gradients, remove() unregisters, errors end backward cleanly", () => {
+    const before = torch.memory().liveTensors;
+    torch.tidy(() => {
+      const x = torch.tensor([1, 2], { requiresGrad: true });
+      const seen: number[][] = [];
+      const y = x.mul(x);
+      y.registerHook((g) => g.mul(2));
+      const hx = x.registerHook((g) => { seen.push(g.toArray()); });
+      y.mul(3).sum().backward();
+      expect(x.grad!.toArray()).to.deep.equal([12, 24]);
+      expect(seen).to.deep.equal([[12, 24]]);
+      hx.remove();
+      x.grad = null;
+      x.mul(x).mul(3).sum().backward();
+      expect(x.grad!.toArray()).to.deep.equal([6, 12]);
+      expect(seen.length).to.equal(1);
+      const w = torch.tensor([1], { requiresGrad: true });
+      w.registerHook(() => { throw new Error("boom"); });
+      expect(() => w.mul(2).sum().backward()).to.throw(/boom/);
+      const v = torch.tensor([1], { requiresGrad: true });
+      v.registerHook(() => 5 as any);
+      expect(() => v.mul(2).sum().backward()).to.throw(torch.TorchError, /must return a Tensor/);
+      expect(() => torch.tensor([1.5]).registerHook((g) => g)).to.throw(torch.TorchError, /doesn't require gradient/);
+      expect(() => x.registerHook(5 as any)).to.throw(TypeError, /hook/);
+    });
+    expect(torch.memory().liveTensors).to.equal(before);
+  });
+  it("registerHook: a hook is let go with its tensor or graph node (no growth in a loop that registers hooks)", () => {
+    const { native } = require("../lib/native");
+    const w = torch.tensor([1, 2], { requiresGrad: true });
+    const base = native.LiveHooks();
+    for (let i = 0; i < 20; i++) {
+      torch.tidy(() => {
+        const h = w.mul(2);
+        h.registerHook((g) => g.mul(0.5));
+        h.sum().backward();
+      });
+    }
+    expect(w.grad!.toArray()).to.deep.equal([20, 20]);
+    expect(native.LiveHooks()).to.equal(base);
+    const kept = w.registerHook(() => undefined);
+    expect(native.LiveHooks()).to.equal(base + 1);
+    kept.remove();
+    expect(native.LiveHooks()).to.equal(base);
+  });
 });

@@ -75,6 +75,9 @@ describe("errors", () => {
       [() => torch.zeros([2], { dtype: "nope" as any }), /dtype/],
       [() => torch.ops.aten.add(t, "s"), /invalid combination of arguments/],
       [() => t.index({} as any), /index/],
+      [() => t.sum("a" as any), /argument 'dim'/],
+      [() => t.amax("a" as any), /argument 'dim'/],
+      [() => torch.normal(0, 1), /argument 'size'/],
     ];
     for (const [f, re] of cases) {
       const e = caught(f);

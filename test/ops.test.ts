@@ -114,10 +114,57 @@ const CASES: Record<string, Fn> = {
   eye_rect: () => T.eye(2, 3), full: () => T.full([2, 2], 7), full_float: () => T.full([2], 1.5),
   zeros_like: ([x]) => T.zerosLike(x), ones_like: ([x]) => T.onesLike(x), to_int64: ([x]) => x.to(T.int64),
   to_bool: ([x]) => x.bool(), to_float64: ([x]) => x.double(),
+  // reductions, selection and shape methods of a ported script
+  round_decimals: ([x]) => T.round(x.mul(10), { decimals: 2 }), round_decimals_neg: ([x]) => x.mul(1000).round({ decimals: -2 }),
+  normal_floats: () => { T.manualSeed(3); return T.normal(0, 2, [2, 3]); },
+  normal_tensor_std: ([m]) => { T.manualSeed(4); return T.normal(m, 0.5); },
+  cumsum_dtype: ([x]) => T.cumsum(x, 1, { dtype: T.float32 }), cumprod_fn: ([x]) => T.cumprod(x, 0),
+  logcumsumexp: ([x]) => x.logcumsumexp(1), cummax: ([x]) => x.cummax(1),
+  logsumexp_opts: ([x]) => x.logsumexp({ dim: [0, 2], keepdim: true }), norm_fro: ([x]) => x.norm("fro"),
+  norm_p1_dim_keepdim: ([x]) => T.norm(x, 1, 2, true), norm_nuc: ([x]) => x.norm({ p: "nuc", dim: [1, 2] }),
+  amax: ([x]) => x.amax([0, 2]), amin_keepdim: ([x]) => T.amin(x, 1, true), aminmax_dim: ([x]) => T.aminmax(x, { dim: 1 }),
+  median_all: ([x]) => x.median(), median_dim: ([x]) => T.median(x, 1, true), kthvalue: ([x]) => x.kthvalue(2, 0),
+  mode: ([x]) => T.mode(x, 1), nansum: ([x]) => x.nansum(1), nanmean: ([x]) => T.nanmean(x),
+  count_nonzero: ([x]) => T.countNonzero(x, 0), quantile: ([x]) => T.quantile(x, 0.3, 1, true),
+  quantile_tensor_q: ([x, q]) => x.quantile(q, { interpolation: "nearest" }),
+  std_mean: ([x]) => T.stdMean(x, 1), var_mean_biased: ([x]) => T.varMean(x, { dim: [0, 2], unbiased: false, keepdim: true }),
+  var_fn: ([x]) => T.var(x, { dim: 1, keepdim: true }),
+  std_positional_biased: ([x]) => T.std(x, 1, false), var_positional_keepdim: ([x]) => x.var(0, false, true), std_unbiased_only: ([x]) => x.std(false), std_fn: ([x]) => T.std(x), prod_fn: ([x]) => T.prod(x, 1),
+  argsort_stable: ([x]) => T.argsort(x, { dim: 0, stable: true, descending: true }),
+  nonzero_tuple: ([x]) => T.nonzero(x, { asTuple: true }), argwhere: ([x]) => T.argwhere(x),
+  unique_inverse: ([x]) => T.unique(x, { returnInverse: true }), unique_counts: ([x]) => x.unique({ returnCounts: true }),
+  unique_dim: ([x]) => T.unique(x, { dim: 0, returnInverse: true, returnCounts: true }),
+  unique_consecutive: ([x]) => T.uniqueConsecutive(x, { returnCounts: true }),
+  clamp_min_method: ([x]) => x.clampMin(0.1), clamp_max_method: ([x]) => x.clampMax(-0.1), nan_to_num: ([x]) => x.nanToNum({ nan: 0.5, posinf: 9 }),
+  repeat_interleave: ([x]) => x.repeatInterleave(2, 0), repeat_interleave_tensor: ([x, n]) => T.repeatInterleave(x, n),
+  tile: ([x]) => x.tile([2, 1]), unfold: ([x]) => x.unfold(0, 2, 1), movedim: ([x]) => T.movedim(x, 0, -1),
+  rot90: ([x]) => x.rot90(1, [0, 1]), fliplr: ([x]) => T.fliplr(x), diagonal: ([x]) => x.diagonal({ offset: 1, dim1: 1, dim2: 2 }),
+  diag_embed: ([x]) => T.diagEmbed(x), tril_method: ([x]) => x.tril(-1), triu_method: ([x]) => x.triu(1), trace: ([x]) => T.trace(x),
+  diff: ([x]) => T.diff(x, 1, 1), dist: ([x, y]) => T.dist(x, y, 3), cross: ([x, y]) => T.cross(x, y, 1),
+  scatter_reduce: ([x, i, s]) => x.scatterReduce(0, i, s, "amax", { includeSelf: false }),
+  index_add: ([x, i, s]) => x.indexAdd(0, i, s, { alpha: 2 }), index_fill: ([x, i]) => x.indexFill(1, i, -1),
+  bincount: ([x]) => T.bincount(x, { minlength: 6 }), bincount_weights: ([x, w]) => x.bincount({ weights: w }),
+  histc: ([x]) => T.histc(x, 4, -2, 2), searchsorted: ([s, v]) => T.searchsorted(s, v, { right: true }),
+  bucketize: ([v, b]) => T.bucketize(v, b), isin: ([a, b]) => T.isin(a, b), tensordot: ([a, b]) => T.tensordot(a, b, 2),
+  kron: ([a, b]) => T.kron(a, b), cdist: ([a, b]) => T.cdist(a, b), tril_indices: () => T.trilIndices(3, 3, -1),
+  det: ([x]) => x.det(), inverse: ([x]) => x.inverse(),
+  index_bool_list: ([x]) => x.index([[true, false, true]]), index_0d_bool: ([x]) => x.index([T.tensor(true), 0]),
+  index_0d_false: ([x]) => x.index(["...", T.tensor(false)]), index_put_bool_list: ([x]) => x.indexPut_([[false, true, true]], -1),
+  as_tensor_dtype: ([x]) => T.asTensor(x, { dtype: T.float64 }), broadcast_shapes: () => T.broadcastShapes([2, 1, 3], [4, 1], [3]),
+  atleast_2d: ([x]) => T.atleast2d(x), cov: ([x]) => T.cov(x, { correction: 0 }), corrcoef: ([x]) => T.corrcoef(x),
+  combinations: ([x]) => T.combinations(x, 2, true), poisson: ([x]) => { T.manualSeed(6); return T.poisson(x); },
+  "addcmul_": ([x, a, b]) => x.addcmul_(a, b, { value: 0.5 }), "lerp_": ([x, e]) => x.lerp_(e, 0.25),
+  "clamp__opts": ([x]) => x.clamp_({ min: -0.2 }), index_put_out_of_place: ([x, i, v]) => x.indexPut([i], v, true),
+  "transpose_": ([x]) => x.transpose_(0, 1),
+  div_bool_scalar: ([x]) => x.div(true),
+  randint_like_high: ([x]) => { T.manualSeed(8); return T.randintLike(x, 10); },
+  randint_generator: () => T.randint(0, 100, [6], { generator: new T.Generator().manualSeed(7) }),
+  randn_generator: () => T.randn([2, 3], { generator: new T.Generator().manualSeed(7) }),
+  multinomial: ([p]) => { T.manualSeed(5); return T.multinomial(p, 4, true); },
 };
 
 // Cases whose call chains several ops (the intermediates are the caller's to free).
-const CHAINED = new Set(["sum_sizes", "sum_float64_sizes", "matmul_transposed", "reshape", "contiguous"]);
+const CHAINED = new Set(["sum_sizes", "sum_float64_sizes", "matmul_transposed", "reshape", "contiguous", "round_decimals", "round_decimals_neg", "index_0d_bool", "index_0d_false"]);
 
 describe("operators vs PyTorch (test/fixtures/ops/ops.json)", () => {
   const fixture = loadFixture("ops", "ops.json");
@@ -180,4 +227,21 @@ describe("small-tensor fast paths agree with ATen bit for bit", () => {
       }));
     }
   }
+});
+
+describe("results that Python returns as named tuples", () => {
+  it("max/min/sort/topk/median/kthvalue/mode/cummax (dim) answer .values and .indices; aminmax .min/.max", () => {
+    torch.tidy(() => {
+      const x = T.tensor([[3, 1, 2], [0, 5, 4]]);
+      for (const r of [x.max(1), T.min(x, 1), x.sort(1), x.topk(2), x.float().median(1), x.kthvalue(1, 1), x.mode(1), x.cummax(1), T.sort(x, 1)]) {
+        const [v, i] = r;
+        expect(r.values).to.equal(v);
+        expect(r.indices).to.equal(i);
+        expect(Object.keys(r)).to.deep.equal(["0", "1"]);   // still a plain pair for destructuring, tidy and dispose
+      }
+      expect(x.max(1).indices.toArray()).to.deep.equal([0, 1]);   // Python: x.max(1).indices -> tensor([0, 1])
+      const mm = x.aminmax();
+      expect([mm.min.item(), mm.max.item()]).to.deep.equal([0, 5]);
+    });
+  });
 });

@@ -129,6 +129,16 @@ describe("dtypes", () => {
       expect(t.index(0).item()).to.equal(dtype === torch.bool ? true : values[0]);
     });
   }
+  it("a dtype prints as Python's repr (torch.float32) in console.log, String() and template strings", () => {
+    const util = require("util");
+    expect(util.inspect(torch.float32)).to.equal("torch.float32");
+    expect(util.inspect({ dtype: torch.int64 })).to.equal("{ dtype: torch.int64 }");
+    expect(util.format("%o", torch.bfloat16)).to.equal("torch.bfloat16");
+    expect(`${torch.bool}`).to.equal("torch.bool");
+    expect(torch.float16.name).to.equal("float16");
+    expect(util.inspect(torch.channelsLast)).to.equal("torch.channels_last");
+    expect(util.inspect(torch.strided)).to.equal("torch.strided");
+  });
   it("float16/bfloat16 data() holds the raw bits; fromBytes reads them back", () => {
     const h = torch.tensor([1, -2], { dtype: torch.float16 });
     expect(Array.from(h.data() as Uint16Array)).to.deep.equal([0x3c00, 0xc000]);
@@ -146,6 +156,9 @@ describe("dtypes", () => {
     expect(t.to({ dtype: torch.float64 }).dtype).to.equal(torch.float64);
     expect(t.to(torch.zeros([1], { dtype: torch.int8 })).dtype).to.equal(torch.int8);
     expect(t.isFloatingPoint()).to.equal(true);
+    expect(t.type()).to.equal("torch.FloatTensor");          // Python's t.type()
+    expect(t.long().type()).to.equal("torch.LongTensor");
+    expect(t.type(torch.float64).dtype).to.equal(torch.float64);
   });
 });
 
@@ -198,6 +211,50 @@ describe("reading", () => {
   });
 });
 
+describe("tensor() inference in the corners Python defines", () => {
+  // Python: torch.tensor([torch.tensor(1.5), torch.tensor(2)]) -> tensor([1.5000, 2.0000]) ...
+  it("one-element tensors among the data take part in dtype inference; bigger ones throw", () => {
+    expect(torch.tensor([torch.tensor(1.5), torch.tensor(2)]).toString()).to.equal("tensor([1.5000, 2.0000])");
+    expect(torch.tensor([torch.tensor(1), torch.tensor(2)]).toString()).to.equal("tensor([1, 2])");
+    expect(torch.tensor([torch.tensor(1), 2.5]).toString()).to.equal("tensor([1.0000, 2.5000])");
+    expect(torch.tensor([torch.ones([1]), torch.zeros([1])]).toString()).to.equal("tensor([1., 0.])");
+    expect(torch.tensor([torch.tensor(1.5, { dtype: torch.float64 })]).toString()).to.equal("tensor([1.5000], dtype=torch.float64)");
+    expect(torch.tensor([torch.tensor(true), torch.tensor(false)]).dtype).to.equal(torch.bool);
+    expect(() => torch.tensor([torch.ones([2]), torch.zeros([2])])).to.throw(TypeError, /only one element tensors/);
+  });
+  it("asTensor shares a tensor that already fits; broadcastShapes throws on a mismatch", () => {
+    const t = torch.tensor([1.5]);
+    expect(torch.asTensor(t)).to.equal(t);
+    expect(torch.asTensor(t, { dtype: torch.float32, device: "cpu" })).to.equal(t);
+    expect(torch.asTensor([1, 2]).dtype).to.equal(torch.int64);
+    expect(() => torch.broadcastShapes([2, 3], [4])).to.throw(torch.TorchError, /broadcast/);
+  });
+  it("TypedArrays nested in arrays are rows (Python's list of numpy arrays); ragged ones throw", () => {
+    const t = torch.tensor([new Float32Array([1.5, 2]), new Float32Array([3, 4])]);
+    expect(t.shape).to.deep.equal([2, 2]);
+    expect(t.toArray()).to.deep.equal([[1.5, 2], [3, 4]]);
+    expect(torch.tensor([new Int32Array([1, 2])]).dtype).to.equal(torch.int64);
+    expect(() => torch.tensor([new Float32Array([1, 2]), new Float32Array([3])])).to.throw(TypeError, /ragged/);
+    expect(() => torch.tensor([1, [2]])).to.throw(TypeError, /ragged/);
+  });
+  it("-0 and integers past int64 read as floats; int64 overflow throws as in Python", () => {
+    expect(torch.tensor([-0, 1]).toString()).to.equal("tensor([-0., 1.])");
+    expect(torch.tensor([1e20, 1]).dtype).to.equal(torch.float32);
+    expect(torch.tensor([2 ** 53 + 2]).dtype).to.equal(torch.int64);
+    expect(() => torch.tensor([1e20], { dtype: torch.int64 })).to.throw(torch.TorchError, /int64 without overflow/);
+    expect(torch.tensor([1.5, -2.7], { dtype: torch.int64 }).toArray()).to.deep.equal([1, -2]);
+  });
+  it("printing leaves out the default dtype, whichever it is (torch.set_default_dtype)", () => {
+    torch.setDefaultDtype(torch.float64);
+    try {
+      expect(torch.tensor([1.5]).toString()).to.equal("tensor([1.5000])");
+      expect(torch.tensor([1.5], { dtype: torch.float32 }).toString()).to.equal("tensor([1.5000], dtype=torch.float32)");
+      expect(torch.zeros([0], { dtype: torch.float32 }).toString()).to.equal("tensor([], dtype=torch.float32)");
+      expect(torch.zeros([0]).toString()).to.equal("tensor([])");
+    } finally { torch.setDefaultDtype(torch.float32); }
+  });
+});
+
 describe("toString matches Python's repr", () => {
   for (const r of fixture.reprs) {
     it(r.name, () => {
@@ -220,6 +277,22 @@ describe("toString matches Python's repr", () => {
       if (s !== c.repr) { if (!bad) first = `got\n${s}\nexpected\n${c.repr}`; bad++; }
     }
     expect(bad, first).to.equal(0);
+  });
+  it("int64 past 2^53 prints its exact value (Python: tensor([4611686018427387905, -5]))", () => {
+    expect(torch.tensor([2n ** 62n + 1n, -5n]).toString()).to.equal("tensor([4611686018427387905,                  -5])");
+    expect(torch.tensor([9007199254740993n]).toString()).to.equal("tensor([9007199254740993])");
+  });
+  it("setPrintOptions takes Python's profiles (outputs from torch.set_printoptions)", () => {
+    try {
+      torch.setPrintOptions({ profile: "short" });
+      expect(torch.arange(2000).float().div(3).toString()).to.equal("tensor([0.00e+00, 3.33e-01,  ..., 6.66e+02, 6.66e+02])");
+      torch.setPrintOptions({ profile: "full" });
+      expect(torch.arange(1200).toString().length).to.equal(8000);
+      torch.setPrintOptions({ profile: "default", sciMode: false });
+      expect(torch.tensor([1e-6, 1.5]).toString()).to.equal("tensor([    0.0000,     1.5000])");
+      expect(() => torch.setPrintOptions({ profile: "long" as any })).to.throw(TypeError, /profile/);
+    } finally { torch.setPrintOptions({ profile: "default", sciMode: null }); }
+    expect(torch.tensor([1e-6, 1.5]).toString()).to.equal("tensor([1.0000e-06, 1.5000e+00])");
   });
   it("util.inspect uses it, and a disposed tensor prints as such", () => {
     const t = torch.tensor([1, 2]);

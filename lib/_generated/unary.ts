@@ -196,10 +196,6 @@ declare module "../tensor" {
     relu6(): Tensor;
     /** In-place relu6. */
     relu6_(): this;
-    /** aten::round(Tensor self) -> Tensor */
-    round(): Tensor;
-    /** In-place round. */
-    round_(): this;
     /** aten::rsqrt(Tensor self) -> Tensor */
     rsqrt(): Tensor;
     /** In-place rsqrt. */
@@ -452,10 +448,6 @@ const op_relu6 = new TypedOp("aten::relu6");
 P.relu6 = function (this: Tensor): Tensor { return new Tensor(native.T1(op_relu6.handle, this._id)); };
 const op_relu6_ = new TypedOp("aten::relu6_");
 P.relu6_ = function (this: Tensor): Tensor { native.T1_(op_relu6_.handle, this._id); return this; };
-const op_round = new TypedOp("aten::round");
-P.round = function (this: Tensor): Tensor { return new Tensor(native.T1(op_round.handle, this._id)); };
-const op_round_ = new TypedOp("aten::round_");
-P.round_ = function (this: Tensor): Tensor { native.T1_(op_round_.handle, this._id); return this; };
 const op_rsqrt = new TypedOp("aten::rsqrt");
 P.rsqrt = function (this: Tensor): Tensor { return new Tensor(native.T1(op_rsqrt.handle, this._id)); };
 const op_rsqrt_ = new TypedOp("aten::rsqrt_");
@@ -617,8 +609,6 @@ export function rad2deg(input: Tensor): Tensor { return asTensor(input, "input")
 export function reciprocal(input: Tensor): Tensor { return asTensor(input, "input").reciprocal(); }
 /** torch.relu6: aten::relu6(Tensor self) -> Tensor */
 export function relu6(input: Tensor): Tensor { return asTensor(input, "input").relu6(); }
-/** torch.round: aten::round(Tensor self) -> Tensor */
-export function round(input: Tensor): Tensor { return asTensor(input, "input").round(); }
 /** torch.rsqrt: aten::rsqrt(Tensor self) -> Tensor */
 export function rsqrt(input: Tensor): Tensor { return asTensor(input, "input").rsqrt(); }
 /** torch.selu: aten::selu(Tensor self) -> Tensor */
