@@ -61,6 +61,20 @@ describe("train.fit", function () {
     torch.dispose([x, y, p, direct]); model.dispose();
   });
 
+  it("validationSplit splits where Keras does: the first floor(n * (1 - split)) samples train", async () => {
+    const [x, y] = blobs(10);
+    const ds = { length: 10, getItem: (i: number) => [x.index(i), Number(y.index(i).item())] };
+    for (const d of [[x, y] as [Tensor, Tensor], ds]) {
+      const model = new MLP(4, 4, 2);
+      const h = await train.fit(model, { optimizer: "sgd", loss: "crossEntropy", trainData: d, epochs: 1, batchSize: 4, validationSplit: 0.25, verbose: 0 });
+      expect([h.params.samples, h.params.validationSamples]).to.deep.equal([7, 3]);  // floor(10 * 0.75) = 7
+      model.dispose();
+    }
+    await train.fit(new MLP(4, 4, 2), { optimizer: "sgd", loss: "crossEntropy", trainData: [x, y], validationSplit: 0.95, verbose: 0 })
+      .then(() => { throw new Error("no error"); }, (e) => expect(e.message).to.match(/empty split/));
+    torch.dispose([x, y]);
+  });
+
   it("keeps torch.memory().liveTensors constant from epoch to epoch and batch to batch", async () => {
     const [x, y] = blobs(256);
     const model = new MLP(4, 8, 2);

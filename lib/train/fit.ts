@@ -264,17 +264,22 @@ function toBatches(d: DataSpec, batchSize: number): Batches {
   throw new TypeError("data must be [x, y] tensors, a dataset with length/getItem(), or an iterable of [x, y] batches");
 }
 
+/** Keras' split point: the first floor(n * (1 - split)) samples train, the rest validate. */
+function kerasSplitAt(n: number, split: number): number {
+  const at = Math.floor(n * (1 - split));
+  if (at === 0 || at === n) throw new RangeError(`validationSplit ${split} of ${n} samples leaves an empty split`);
+  return at;
+}
+
 function splitData(d: DataSpec, split: number, batchSize: number, valBatch: number): [Batches, Batches] {
   if (!(split > 0 && split < 1)) throw new RangeError(`validationSplit must be in (0, 1), got ${split}`);
   if (isTensorPair(d)) {
-    const n = d[0].shape[0], nVal = Math.floor(n * split), nTr = n - nVal;
-    if (nVal === 0 || nTr === 0) throw new RangeError(`validationSplit ${split} of ${n} samples leaves an empty split`);
+    const n = d[0].shape[0], nTr = kerasSplitAt(n, split), nVal = n - nTr;
     const [xt, yt, xv, yv] = [d[0].narrow(0, 0, nTr), d[1].narrow(0, 0, nTr), d[0].narrow(0, nTr, nVal), d[1].narrow(0, nTr, nVal)];
     return [tensorBatches(xt, yt, batchSize, [xt, yt]), tensorBatches(xv, yv, valBatch, [xv, yv])];
   }
   if (isMapDataset(d)) {
-    const n = d.length, nVal = Math.floor(n * split), nTr = n - nVal;
-    if (nVal === 0 || nTr === 0) throw new RangeError(`validationSplit ${split} of ${n} samples leaves an empty split`);
+    const n = d.length, nTr = kerasSplitAt(n, split);
     const all = Array.from({ length: n }, (_, i) => i);
     return [datasetBatches(d, batchSize, all.slice(0, nTr)), datasetBatches(d, valBatch, all.slice(nTr))];
   }
