@@ -3,6 +3,8 @@ import { Tensor, TensorLike, DimOrOpts } from "./tensor";
 import { callOp } from "./ops";
 import { native } from "./native";
 import { DType } from "./dtype";
+import { rngKw } from "./_rng";
+import type { Generator } from "./generator";
 
 function ids(tensors: Tensor[], fn: string): number[] {
   if (!Array.isArray(tensors)) throw new TypeError(`${fn}(): argument 'tensors' must be an array of Tensors`);
@@ -73,9 +75,11 @@ export function diag(t: Tensor, diagonal = 0): Tensor { return callOp("aten::dia
 export function flip(t: Tensor, dims: number | number[]): Tensor { return t.flip(dims); }
 export function roll(t: Tensor, shifts: number | number[], dims?: number | number[]): Tensor { return t.roll(shifts, dims); }
 export function nonzero(t: Tensor): Tensor { return t.nonzero(); }
-export function multinomial(probs: Tensor, numSamples: number, replacement = false): Tensor { return callOp("aten::multinomial", probs, numSamples, replacement); }
-export function bernoulli(p: Tensor): Tensor { return callOp("aten::bernoulli", p); }
-export function normal(mean: Tensor, std: Tensor | number): Tensor { return callOp("aten::normal", mean, std); }
+export function multinomial(probs: Tensor, numSamples: number, replacement = false, opts?: { generator?: Generator | null }): Tensor {
+  return callOp("aten::multinomial", probs, numSamples, replacement, rngKw(opts?.generator));
+}
+export function bernoulli(p: Tensor, opts?: { generator?: Generator | null }): Tensor { return callOp("aten::bernoulli", p, rngKw(opts?.generator)); }
+export function normal(mean: Tensor, std: Tensor | number, opts?: { generator?: Generator | null }): Tensor { return callOp("aten::normal", mean, std, rngKw(opts?.generator)); }
 export function lerp(a: Tensor, b: Tensor, w: TensorLike): Tensor { return a.lerp(b, w); }
 export function meshgrid(tensors: Tensor[], opts?: { indexing?: "ij" | "xy" }): Tensor[] { return callOp("aten::meshgrid", tensors, { indexing: opts?.indexing ?? "ij" }); }
 export function broadcastTensors(tensors: Tensor[]): Tensor[] { return callOp("aten::broadcast_tensors", tensors); }

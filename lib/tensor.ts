@@ -6,12 +6,16 @@ import { track, untrackFinalizer } from "./memory";
 import { callOp, callOpDiscard, bound, boundInplace, TypedOp, binary, setTensorFactory } from "./ops";
 import { TorchError } from "./errors";
 import { formatTensor } from "./tensor_str";
+import { rngKw } from "./_rng";
+import type { Generator } from "./generator";
 
 export type Shape = readonly number[];
 export type Device = string;
 export type Scalar = number | boolean;
 export type TensorLike = Tensor | number | boolean;
 export interface TensorOptions { dtype?: DType; device?: Device; requiresGrad?: boolean; }
+/** Options of random functions: a torch.Generator to draw from (default: the global one). */
+export interface RandomOptions extends TensorOptions { generator?: Generator | null; }
 export type DimOrOpts = number | number[] | { dim?: number | number[]; keepdim?: boolean; dtype?: DType };
 
 let defaultDevice: Device = process.env.TORCHTS_DEFAULT_DEVICE || "cpu";
@@ -255,8 +259,8 @@ export class Tensor {
   maskedSelect(mask: Tensor): Tensor { return callOp("aten::masked_select", this, mask); }
   fill_(v: TensorLike): this { return this.inplace("aten::fill_", v); }
   zero_(): this { return this.inplace("aten::zero_"); }
-  normal_(mean = 0, std = 1): this { return this.inplace("aten::normal_", mean, std); }
-  uniform_(from = 0, to = 1): this { return this.inplace("aten::uniform_", from, to); }
+  normal_(mean = 0, std = 1, opts?: { generator?: Generator | null }): this { return this.inplace("aten::normal_", mean, std, rngKw(opts?.generator)); }
+  uniform_(from = 0, to = 1, opts?: { generator?: Generator | null }): this { return this.inplace("aten::uniform_", from, to, rngKw(opts?.generator)); }
 
   // ---- comparisons (eq, ne, lt, le, gt, ge, logical*: generated, lib/_generated/binary.ts) ----
   equal(o: Tensor): boolean { return callOp("aten::equal", this, o); }
@@ -577,25 +581,26 @@ function sizeArgs(a: any[]): { shape: number[]; opts?: TensorOptions } {
 function factoryKw(opts?: TensorOptions, dtypeDefault: DType | null = defaultDtype) {
   return { dtype: opts?.dtype ?? dtypeDefault ?? undefined, device: opts?.device ?? defaultDevice };
 }
+function randKw(opts?: RandomOptions) { return { ...factoryKw(opts), ...rngKw(opts?.generator) }; }
 function grad(t: Tensor, opts?: TensorOptions): Tensor { if (opts?.requiresGrad) t.requiresGrad_(true); return t; }
 
 export function zeros(...a: any[]): Tensor { const { shape, opts } = sizeArgs(a); return grad(callOp("aten::zeros", shape, factoryKw(opts)), opts); }
 export function ones(...a: any[]): Tensor { const { shape, opts } = sizeArgs(a); return grad(callOp("aten::ones", shape, factoryKw(opts)), opts); }
 export function empty(...a: any[]): Tensor { const { shape, opts } = sizeArgs(a); return grad(callOp("aten::empty", shape, factoryKw(opts)), opts); }
-export function rand(...a: any[]): Tensor { const { shape, opts } = sizeArgs(a); return grad(callOp("aten::rand", shape, factoryKw(opts)), opts); }
-export function randn(...a: any[]): Tensor { const { shape, opts } = sizeArgs(a); return grad(callOp("aten::randn", shape, factoryKw(opts)), opts); }
+export function rand(...a: any[]): Tensor { const { shape, opts } = sizeArgs(a); return grad(callOp("aten::rand", shape, randKw(opts)), opts); }
+export function randn(...a: any[]): Tensor { const { shape, opts } = sizeArgs(a); return grad(callOp("aten::randn", shape, randKw(opts)), opts); }
 export function full(shape: number[], value: number | boolean, opts?: TensorOptions): Tensor {
   const d = opts?.dtype ?? (typeof value === "boolean" ? dt.bool : Number.isInteger(value) ? dt.int64 : defaultDtype);
   return grad(callOp("aten::full", shape, value, { dtype: d, device: opts?.device ?? defaultDevice }), opts);
 }
 /** Integers in [low, high): randint(high, shape) or randint(low, high, shape). */
-export function randint(a: number, b: number | number[], c?: number[] | TensorOptions, d?: TensorOptions): Tensor {
-  let low = 0, high: number, shape: number[], opts: TensorOptions | undefined;
-  if (Array.isArray(b)) { high = a; shape = b; opts = c as TensorOptions; } else { low = a; high = b; shape = c as number[]; opts = d; }
-  return callOp("aten::randint", low, high, shape, { dtype: opts?.dtype ?? dt.int64, device: opts?.device ?? defaultDevice });
+export function randint(a: number, b: number | number[], c?: number[] | RandomOptions, d?: RandomOptions): Tensor {
+  let low = 0, high: number, shape: number[], opts: RandomOptions | undefined;
+  if (Array.isArray(b)) { high = a; shape = b; opts = c as RandomOptions; } else { low = a; high = b; shape = c as number[]; opts = d; }
+  return callOp("aten::randint", low, high, shape, { dtype: opts?.dtype ?? dt.int64, device: opts?.device ?? defaultDevice, ...rngKw(opts?.generator) });
 }
-export function randperm(n: number, opts?: TensorOptions): Tensor {
-  return callOp("aten::randperm", n, { dtype: opts?.dtype ?? dt.int64, device: opts?.device ?? defaultDevice });
+export function randperm(n: number, opts?: RandomOptions): Tensor {
+  return callOp("aten::randperm", n, { dtype: opts?.dtype ?? dt.int64, device: opts?.device ?? defaultDevice, ...rngKw(opts?.generator) });
 }
 /** arange(end) | arange(start, end, step?) with an optional trailing options object. */
 export function arange(...a: any[]): Tensor {
