@@ -145,6 +145,12 @@ describe("vision.transforms on HWCImages and composition", () => {
       expect(r).to.be.instanceOf(T.HWCImage);
       const aa = F.resize(inputs.big, [7, 9], { antialias: true });
       expect(r.permute(2, 0, 1).equal(aa)).to.equal(true);
+      // nearest never antialiases (PIL's NEAREST works on images; only an explicit antialias: true is refused)
+      for (const near of [new T.Resize([7, 9], { interpolation: "nearest" }).forward(hwc), F.resize(hwc, [7, 9], { interpolation: "nearest" }),
+        F.resizedCrop(hwc, 0, 0, 8, 8, [5, 5], { interpolation: "nearest" }), new T.RandomResizedCrop(5, { interpolation: "nearest" }).forward(hwc)])
+        expect(near).to.be.instanceOf(T.HWCImage);
+      expect(new T.Resize([7, 9], { interpolation: "nearest" }).forward(hwc).permute(2, 0, 1).equal(F.resize(inputs.big, [7, 9], { interpolation: "nearest" }))).to.equal(true);
+      expect(() => F.resize(hwc, [7, 9], { interpolation: "nearest", antialias: true })).to.throw(/Antialias/);
     });
   });
   it("transforms can be made with or without new (T.Compose([...]) as in Python)", () => {

@@ -250,6 +250,8 @@ function interpolate(x: Tensor, size: [number, number], mode: Interpolation, ant
   throw new RangeError(`interpolation must be nearest, bilinear or bicubic, got ${mode}`);
 }
 /** torchvision F_t.resize on [.., C, H, W]: computes in float, rounds back for integer images. */
+/** The default antialias: PIL's (HWCImages) filters when it interpolates (bilinear, bicubic), never for nearest. */
+function pilAntialias(img: any, mode: Interpolation): boolean { return img instanceof HWCImage && mode !== "nearest"; }
 function resizeT(img: Tensor, size: number | number[], interpolation: Interpolation = "bilinear", maxSize?: number | null, antialias = false): Tensor {
   const [, h, w] = dims(img);
   const [oh, ow] = resizedOutputSize(h, w, size, maxSize);
@@ -535,9 +537,9 @@ export const functional = {
   crop: (img: any, top: number, left: number, height: number, width: number) => onImage(img, "crop", (t) => cropT(t, top, left, height, width)),
   centerCrop: (img: any, size: number | number[]) => onImage(img, "center_crop", (t) => centerCropT(t, size)),
   resize: (img: any, size: number | number[], opts: { interpolation?: Interpolation; maxSize?: number; antialias?: boolean } = {}) =>
-    onImage(img, "resize", (t) => resizeT(t, size, opts.interpolation ?? "bilinear", opts.maxSize, opts.antialias ?? img instanceof HWCImage)),
+    onImage(img, "resize", (t) => resizeT(t, size, opts.interpolation ?? "bilinear", opts.maxSize, opts.antialias ?? pilAntialias(img, opts.interpolation ?? "bilinear"))),
   resizedCrop: (img: any, top: number, left: number, height: number, width: number, size: number | number[], opts: { interpolation?: Interpolation; antialias?: boolean } = {}) =>
-    onImage(img, "resized_crop", (t) => resizeT(cropT(t, top, left, height, width), size, opts.interpolation ?? "bilinear", null, opts.antialias ?? img instanceof HWCImage)),
+    onImage(img, "resized_crop", (t) => resizeT(cropT(t, top, left, height, width), size, opts.interpolation ?? "bilinear", null, opts.antialias ?? pilAntialias(img, opts.interpolation ?? "bilinear"))),
   rotate: (img: any, angle: number, opts: { interpolation?: Interpolation; expand?: boolean; center?: number[]; fill?: number | number[] } = {}) =>
     onImage(img, "rotate", (t) => rotateT(t, angle, opts.interpolation ?? "nearest", !!opts.expand, opts.center ?? null, opts.fill ?? null)),
   affine: (img: any, angle: number, translate: [number, number], scale: number, shear: number | number[],
@@ -835,7 +837,7 @@ export const Resize = callable(class Resize extends Transform {
     this.antialias = opts.antialias ?? null;
   }
   forward(img: any): any {
-    const aa = this.antialias ?? img instanceof HWCImage;
+    const aa = this.antialias ?? pilAntialias(img, this.interpolation);
     return onImage(img, "Resize", (t) => resizeT(t, this.size, this.interpolation, this.maxSize, aa));
   }
   extraRepr(): string { return `size=${JSON.stringify(this.size)}, interpolation=${this.interpolation}, max_size=${this.maxSize}, antialias=${this.antialias}`; }
@@ -880,7 +882,7 @@ export const RandomResizedCrop = callable(class RandomResizedCrop extends Transf
     return [Math.floor((height - h) / 2), Math.floor((width - w) / 2), h, w];
   }
   forward(img: any): any {
-    const aa = this.antialias ?? img instanceof HWCImage;
+    const aa = this.antialias ?? pilAntialias(img, this.interpolation);
     return onImage(img, "RandomResizedCrop", (t, batch) => {
       const [, H, W] = dims(t);
       if (!batch) {
