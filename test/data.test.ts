@@ -74,6 +74,10 @@ describe("datasets", () => {
       expect(cat.cumulativeSizes).to.deep.equal([3, 7]);
       expect(ds.concat(ds).length).to.equal(12);
       expect([...new data.Subset(range(10), [3, 1])]).to.deep.equal([3, 1]);
+      // arrays index as Python lists: negative from the end, out of range is an error (not undefined)
+      expect(new data.Subset(range(10), [-1]).getItem(0)).to.equal(9);
+      expect(() => new data.Subset(range(3), [0, 5]).getItem(1)).to.throw(RangeError, /index 5 out of range/);
+      expect(() => [...new data.DataLoader(new data.Subset(range(3), [0, 5]), { batchSize: 2 })]).to.throw(/item 1 .*index 5 out of range/);
     });
   });
   it("a user Dataset subclass and an IterableDataset", () => {
