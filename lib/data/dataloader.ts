@@ -8,7 +8,8 @@
 //    module, or the main thread.
 // Random transforms draw from a generator seeded per batch from one seed taken (like Python's base seed) from
 // the loader's generator or the global one when iteration starts, so a given torch.manualSeed gives the same
-// batches whatever numWorkers is.
+// batches whatever numWorkers is. Other random calls in a dataset (torch.rand, ...) draw as in PyTorch: from the
+// global generator in the main thread, from a worker's own generator (seeded base seed + worker id) in a worker.
 import * as path from "path";
 import { Worker, MessageChannel, receiveMessageOnPort } from "worker_threads";
 import { native } from "../native";
