@@ -75,6 +75,28 @@ describe("train.fit", function () {
     torch.dispose([x, y]);
   });
 
+  it("accuracy is Keras': binary for one output per sample ([N, 1]), sparse or categorical otherwise", async () => {
+    torch.tidy(() => {
+      const t = (a: any) => torch.tensor(a);
+      expect(train.countCorrect(t([[0.9], [0.2], [0.7]]), t([[1.0], [1.0], [0.0]]))).to.equal(1);  // was 3 (argmax of one column)
+      expect(train.countCorrect(t([[0.9], [0.2], [0.7]]), t([1.0, 0.0, 0.0]))).to.equal(2);
+      expect(train.countCorrect(t([0.9, 0.2, 0.7]), t([1.0, 0.0, 1.0]))).to.equal(3);
+      expect(train.countCorrect(t([[0.1, 0.9], [0.8, 0.2]]), t([1, 1]))).to.equal(1);
+      expect(train.countCorrect(t([[0.1, 0.9], [0.8, 0.2]]), t([[1], [0]]))).to.equal(2);  // class indices as [N, 1]
+      expect(train.countCorrect(t([[0.1, 0.9], [0.8, 0.2]]), t([[0.0, 1.0], [0.0, 1.0]]))).to.equal(1);
+    });
+    // a sigmoid output [N, 1] with BCE: the accuracy fit() reports is the thresholded one
+    const [x, y] = blobs(64);
+    const yf = torch.tidy(() => y.to(torch.float32).unsqueeze(1));
+    const model = new MLP(4, 8, 1);
+    const sig = { ...model, training: true, forward: (v: Tensor) => model.forward(v).sigmoid(), parameters: () => model.parameters(),
+      train: () => sig, eval: () => sig };
+    const h = await train.fit(sig, { optimizer: "adam", loss: "bce", metrics: ["accuracy"], trainData: [x, yf], validationData: [x, yf], epochs: 1, verbose: 0 });
+    const want = torch.tidy(() => torch.noGrad(() => model.forward(x).sigmoid().gt(0.5).eq(yf.gt(0.5)).to(torch.float64).mean().item()));
+    expect(h.get("val_accuracy")[0]).to.be.closeTo(want, 1e-9);
+    torch.dispose([x, y, yf]); model.dispose();
+  });
+
   it("keeps torch.memory().liveTensors constant from epoch to epoch and batch to batch", async () => {
     const [x, y] = blobs(256);
     const model = new MLP(4, 8, 2);

@@ -97,12 +97,21 @@ function isClassificationLoss(loss: LossSpec): boolean {
   return name === "CrossEntropyLoss" || name === "NLLLoss";
 }
 
-/** Correct predictions in a batch: argmax over classes against class indices (or against argmax of one-hot/probabilities). */
+/**
+ * Correct predictions in a batch, picked as Keras' "accuracy" does: one output per sample ([N] or [N, 1]) is binary
+ * (output > 0.5 against target > 0.5); otherwise argmax over classes against class indices ([N] or [N, 1]), or
+ * against the argmax of one-hot/probability targets.
+ */
 export function countCorrect(out: Tensor, y: Tensor): number {
   return tidy(() => {
-    if (out.dim() < 2) return out.gt(0.5).eq(y.gt(0.5)).sum().item();
+    const n = out.shape[0];
+    if (out.dim() < 2 || out.shape[out.dim() - 1] === 1) {
+      const o = out.reshape([n, -1]), t = y.reshape([n, -1]);
+      return o.gt(0.5).eq(t.gt(0.5)).to(dt.float64).mean([1]).sum().item();
+    }
     const pred = out.argmax(1);
-    const target = y.dim() === out.dim() && y.isFloatingPoint() ? y.argmax(1) : y;
+    let target = y;
+    if (y.dim() === out.dim()) target = y.shape[y.dim() - 1] === 1 ? y.squeeze(-1) : y.argmax(1);
     return pred.eq(target).sum().item();
   });
 }
