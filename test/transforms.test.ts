@@ -45,6 +45,13 @@ function runCase(c: any, img: torch.Tensor): torch.Tensor {
   if (op === "erase") return torch.tidy(() => F.erase(img, p.i, p.j, p.h, p.w, torch.tensor(p.v).view([-1, 1, 1])));
   if (op.startsWith("resize_")) return F.resize(img, p.size, { interpolation: p.interpolation, antialias: p.antialias });
   if (op === "resized_crop") return F.resizedCrop(img, p.top, p.left, p.height, p.width, p.size);
+  if (op.startsWith("gaussian_blur")) return F.gaussianBlur(img, p.kernelSize, p.sigma);
+  if (op === "invert") return F.invert(img);
+  if (op === "solarize") return F.solarize(img, p.threshold);
+  if (op === "posterize") return F.posterize(img, p.bits);
+  if (op === "autocontrast") return F.autocontrast(img);
+  if (op === "autocontrast_flat") return torch.tidy(() => F.autocontrast(torch.cat([img.narrow(0, 0, 2), torch.fullLike(img.narrow(0, 0, 1), 9)], 0)));
+  if (op.startsWith("sharpness_")) return F.adjustSharpness(img, p.factor);
   if (op === "normalize") return F.normalize(img, p.mean, p.std);
   if (op === "to_tensor") return torch.tidy(() => new T.ToTensor().forward(T.asHWCImage(img.permute(1, 2, 0))));
   if (op === "convert_dtype") return F.convertImageDtype(img, torch.float32);
@@ -87,6 +94,12 @@ function makeSeeded(c: any): any {
     case "ColorJitter": return new T.ColorJitter({ brightness: p.brightness, contrast: p.contrast, saturation: p.saturation, hue: p.hue });
     case "RandomErasing": case "RandomErasingRandom": return new T.RandomErasing({ p: p.p, value: p.value });
     case "RandomGrayscale": return new T.RandomGrayscale(p.p);
+    case "GaussianBlur": return new T.GaussianBlur(p.kernelSize, p.sigma);
+    case "RandomInvert": return new T.RandomInvert();
+    case "RandomSolarize": return new T.RandomSolarize(p.threshold);
+    case "RandomAdjustSharpness": return new T.RandomAdjustSharpness(p.sharpnessFactor);
+    case "RandomAutocontrast": return new T.RandomAutocontrast();
+    case "RandomPosterize": return new T.RandomPosterize(p.bits);
   }
   throw new Error(`no JS transform for ${c.name}`);
 }
@@ -226,12 +239,30 @@ describe("vision.transforms batches: one call, per-sample parameters", () => {
       expect(new Set(angles.map((a) => a.toFixed(3))).size).to.equal(6);
     });
   });
-  it("RandomAffine, ColorJitter, RandomErasing, RandomResizedCrop and RandomGrayscale keep batch shape and vary per sample", () => {
+  it("GaussianBlur on a batch blurs each sample with its own sigma (matches F.gaussianBlur for that sigma)", () => {
+    torch.manualSeed(9);
+    torch.tidy(() => {
+      const x = inputs.f32.unsqueeze(0).expand([5, 3, 9, 11]).contiguous();
+      const out = new T.GaussianBlur([5, 3], [0.1, 2.0]).forward(x);
+      torch.manualSeed(9);
+      const sigmas = Array.from(torch.empty([5]).uniform_(0.1, 2.0).data() as Float32Array);
+      sigmas.forEach((sg, b) => expect(maxDiff(out.select(0, b), F.gaussianBlur(inputs.f32, [5, 3], sg))).to.be.below(1e-6));
+      const hwc = T.asHWCImage(inputs.u8.permute(1, 2, 0).contiguous());
+      const blurred = F.gaussianBlur(hwc, 3);
+      expect(blurred).to.be.instanceOf(T.HWCImage);
+      expect(blurred.permute(2, 0, 1).equal(F.gaussianBlur(inputs.u8, 3))).to.equal(true);
+      expect(() => new T.GaussianBlur(4)).to.throw(/odd and positive/);
+      expect(() => F.gaussianBlur(inputs.f32, 3, 0)).to.throw(/positive/);
+      expect(() => F.posterize(inputs.f32, 3)).to.throw(TypeError, /uint8/);
+    });
+  });
+  it("RandomAffine, ColorJitter, RandomErasing, RandomResizedCrop, RandomGrayscale, GaussianBlur, RandomInvert & co. keep batch shape and vary per sample", () => {
     torch.manualSeed(8);
     torch.tidy(() => {
       const xf = inputs.f32.unsqueeze(0).expand([B, 3, 9, 11]).contiguous();
       for (const tr of [new T.RandomAffine(10, { translate: [0.2, 0.2], scale: [0.8, 1.2] }), new T.ColorJitter(0.4, 0.4, 0.4, 0.1),
-        new T.RandomErasing({ p: 0.5 }), new T.RandomResizedCrop([9, 11]), new T.RandomGrayscale(0.5)]) {
+        new T.RandomErasing({ p: 0.5 }), new T.RandomResizedCrop([9, 11]), new T.RandomGrayscale(0.5), new T.GaussianBlur(5),
+        new T.RandomInvert(), new T.RandomSolarize(0.4), new T.RandomAdjustSharpness(2), new T.RandomAutocontrast()]) {
         for (const x of [xf, batch]) {
           const out = tr.forward(x);
           expect(out.shape, String(tr)).to.deep.equal(x.shape);
@@ -239,7 +270,8 @@ describe("vision.transforms batches: one call, per-sample parameters", () => {
           const flat = out.reshape([B, -1]);
           const distinct = new Set<string>();
           for (let b = 0; b < 16; b++) distinct.add(Array.from(flat.select(0, b).to(torch.float64).data() as Float64Array).slice(0, 99).join());
-          expect(distinct.size, `${tr} varies per sample`).to.be.at.least(tr instanceof T.RandomGrayscale ? 2 : 3);
+          const twoWay = [T.RandomGrayscale, T.RandomInvert, T.RandomSolarize, T.RandomAdjustSharpness, T.RandomAutocontrast].some((c) => tr instanceof c);
+          expect(distinct.size, `${tr} varies per sample`).to.be.at.least(twoWay ? 2 : 3);
           if (x.dtype === torch.float32 && !(tr instanceof T.RandomErasing)) {
             expect(out.min().item()).to.be.at.least(-1e-6);
             expect(out.max().item()).to.be.at.most(1 + 1e-6);

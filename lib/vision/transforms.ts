@@ -473,6 +473,90 @@ function adjustHueT(img: Tensor, f: number | Tensor): Tensor {
   return out;
 }
 
+/** Normalised 1-D Gaussian kernels [B, k] in float32 for sigmas [B] (torchvision _get_gaussian_kernel1d, per sample). */
+function gaussianKernel1d(k: number, sigma: Tensor): Tensor {
+  const half = (k - 1) * 0.5;
+  const x = linspace(-half, half, k, { dtype: dt.float32, device: sigma.device });
+  const pdf = exp(x.div(sigma.view([-1, 1])).pow(2).mul(-0.5));
+  return pdf.div(pdf.sum({ dim: 1, keepdim: true }));
+}
+/** Depthwise 2-D convolution of [B, C, H, W] (or [C, H, W]) with per-sample kernels [B, kh, kw], in float; integer images are rounded back. */
+function perSampleConv(img: Tensor, kernels: Tensor, pad: [number, number, number, number] | null): Tensor {
+  const batch = img.dim() === 4;
+  const x4 = batch ? img : img.unsqueeze(0);
+  const [B, C, H, W] = x4.shape;
+  const work = img.isFloatingPoint() ? img.dtype : dt.float32;
+  let x = x4.to(work).reshape([1, B * C, H, W]);
+  if (pad) x = callOp("aten::reflection_pad2d", x, pad);
+  const [kh, kw] = kernels.shape.slice(1);
+  const w = kernels.to(work).unsqueeze(1).expand([B, C, kh, kw]).reshape([B * C, 1, kh, kw]);
+  let y: Tensor = callOp("aten::conv2d", x, w, null, [1, 1], [0, 0], [1, 1], B * C);
+  y = y.reshape([B, C, y.shape[2], y.shape[3]]);
+  if (!img.isFloatingPoint()) y = round(y);
+  y = y.to(img.dtype);
+  return batch ? y : y.squeeze(0);
+}
+function checkKernelSize(kernelSize: number | number[]): [number, number] {
+  const ks = typeof kernelSize === "number" ? [kernelSize, kernelSize] : Array.from(kernelSize);
+  if (ks.length === 1) ks.push(ks[0]);
+  if (ks.length !== 2) throw new RangeError(`If kernel_size is a sequence its length should be 2. Got ${ks.length}`);
+  for (const k of ks) if (!Number.isInteger(k) || k % 2 === 0 || k < 0) throw new RangeError(`kernel_size should have odd and positive integers. Got [${ks}]`);
+  return [ks[0], ks[1]];
+}
+/** torchvision F.gaussian_blur; kernelSize and sigma are [x, y]; sigmas may be [B] tensors (one per sample). */
+function gaussianBlurT(img: Tensor, kernelSize: [number, number], sigma: [number | Tensor, number | Tensor]): Tensor {
+  const [kx, ky] = kernelSize;
+  const sig = (v: number | Tensor) => (v instanceof Tensor ? v.to(dt.float32) : tensor([v], { dtype: dt.float32, device: img.device }));
+  const gx = gaussianKernel1d(kx, sig(sigma[0])), gy = gaussianKernel1d(ky, sig(sigma[1]));
+  const work = img.isFloatingPoint() ? img.dtype : dt.float32;
+  const k2 = gy.to(work).unsqueeze(2).mul(gx.to(work).unsqueeze(1));  // [B, ky, kx], kernel1d_y[:, None] @ kernel1d_x[None, :]
+  return perSampleConv(img, k2, [Math.floor(kx / 2), Math.floor(kx / 2), Math.floor(ky / 2), Math.floor(ky / 2)]);
+}
+function invertT(img: Tensor): Tensor {
+  if (img.dim() < 3) throw new TypeError(`Input image tensor should have at least 3 dimensions, but found ${img.dim()}`);
+  checkChannels(img, [1, 3], "invert");
+  return full([], img.isFloatingPoint() ? 1 : 255, { dtype: img.dtype, device: img.device }).sub(img);
+}
+function posterizeT(img: Tensor, bits: number): Tensor {
+  if (img.dim() < 3) throw new TypeError(`Input image tensor should have at least 3 dimensions, but found ${img.dim()}`);
+  if (img.dtype !== dt.uint8) throw new TypeError(`Only torch.uint8 image tensors are supported, but found ${img.dtype.name}`);
+  checkChannels(img, [1, 3], "posterize");
+  return callOp("aten::bitwise_and", img, -Math.trunc(2 ** (8 - bits)));
+}
+function solarizeT(img: Tensor, threshold: number): Tensor {
+  if (img.dim() < 3) throw new TypeError(`Input image tensor should have at least 3 dimensions, but found ${img.dim()}`);
+  checkChannels(img, [1, 3], "solarize");
+  if (threshold > maxValue(img.dtype)) throw new TypeError("Threshold should be less than bound of img.");
+  return invertT(img).where(img.ge(threshold), img);
+}
+function autocontrastT(img: Tensor): Tensor {
+  if (img.dim() < 3) throw new TypeError(`Input image tensor should have at least 3 dimensions, but found ${img.dim()}`);
+  checkChannels(img, [1, 3], "autocontrast");
+  const bound = img.isFloatingPoint() ? 1 : 255;
+  const work = img.isFloatingPoint() ? img.dtype : dt.float32;
+  let minimum = (callOp("aten::amin", img, [-2, -1], true) as Tensor).to(work);
+  const maximum = (callOp("aten::amax", img, [-2, -1], true) as Tensor).to(work);
+  let scale = callOp("aten::reciprocal", maximum.sub(minimum)).mul(bound);  // Python's bound / t is t.reciprocal() * bound
+  const eq = callOp("aten::isfinite", scale).logicalNot();
+  minimum = minimum.maskedFill(eq, 0);
+  scale = scale.maskedFill(eq, 1);
+  return img.sub(minimum).mul(scale).clamp(0, bound).to(img.dtype);
+}
+function adjustSharpnessT(img: Tensor, f: number | Tensor): Tensor {
+  if (typeof f === "number" && f < 0) throw new RangeError(`sharpness_factor (${f}) is not non-negative.`);
+  checkChannels(img, [1, 3], "adjust_sharpness");
+  const [, H, W] = dims(img);
+  if (W <= 2 || H <= 2) return img;
+  const B = img.dim() === 4 ? img.shape[0] : 1;
+  const kernel = ones([3, 3], { dtype: img.isFloatingPoint() ? img.dtype : dt.float32, device: img.device });
+  kernel.index([1, 1]).fill_(5);
+  const k = kernel.div(kernel.sum()).unsqueeze(0).expand([B, 3, 3]);
+  const inner = perSampleConv(img, k, null);
+  const degenerate = img.clone();
+  degenerate.narrow(-2, 1, H - 2).narrow(-1, 1, W - 2).copy_(inner);
+  return blend(img, degenerate, f);
+}
+
 function normalizeT(t: Tensor, mean: number[], std: number[], inplace = false): Tensor {
   if (!t.isFloatingPoint()) throw new TypeError(`Input tensor should be a float tensor. Got ${t.dtype}.`);
   if (t.dim() < 3) throw new RangeError(`Expected tensor to be a tensor image of size (..., C, H, W). Got tensor.size() = [${t.shape}]`);
@@ -549,6 +633,19 @@ export const functional = {
   adjustContrast: (img: any, f: number) => onImage(img, "adjust_contrast", (t) => adjustContrastT(t, f)),
   adjustSaturation: (img: any, f: number) => onImage(img, "adjust_saturation", (t) => adjustSaturationT(t, f)),
   adjustHue: (img: any, f: number) => onImage(img, "adjust_hue", (t) => adjustHueT(t, f)),
+  adjustSharpness: (img: any, f: number) => onImage(img, "adjust_sharpness", (t) => adjustSharpnessT(t, f)),
+  /** kernelSize and sigma are [x, y] (or one number); sigma defaults to k * 0.15 + 0.35 per direction, as torchvision's. */
+  gaussianBlur: (img: any, kernelSize: number | number[], sigma?: number | number[] | null) => onImage(img, "gaussian_blur", (t) => {
+    const ks = checkKernelSize(kernelSize);
+    const sg = sigma === undefined || sigma === null ? ks.map((k) => k * 0.15 + 0.35) : typeof sigma === "number" ? [sigma, sigma] : sigma.length === 1 ? [sigma[0], sigma[0]] : Array.from(sigma);
+    if (sg.length !== 2) throw new RangeError(`If sigma is a sequence, its length should be 2. Got ${sg.length}`);
+    for (const v of sg) if (!(v > 0)) throw new RangeError(`sigma should have positive values. Got [${sg}]`);
+    return gaussianBlurT(t, ks, [sg[0], sg[1]]);
+  }),
+  invert: (img: any) => onImage(img, "invert", invertT),
+  posterize: (img: any, bits: number) => onImage(img, "posterize", (t) => posterizeT(t, bits)),
+  solarize: (img: any, threshold: number) => onImage(img, "solarize", (t) => solarizeT(t, threshold)),
+  autocontrast: (img: any) => onImage(img, "autocontrast", autocontrastT),
   rgbToGrayscale: (img: any, numOutputChannels = 1) => onImage(img, "rgb_to_grayscale", (t) => rgbToGrayscaleT(t, numOutputChannels)),
   normalize: (t: Tensor, mean: number[], std: number[], inplace = false) => tidy(() => normalizeT(t, mean, std, inplace)),
   erase: (img: Tensor, i: number, j: number, h: number, w: number, v: Tensor | number, inplace = false) =>
@@ -1211,6 +1308,71 @@ export const RandomGrayscale = callable(class RandomGrayscale extends Transform 
   extraRepr(): string { return `p=${this.p}`; }
 });
 export type RandomGrayscale = InstanceType<typeof RandomGrayscale>;
+
+/** Blurs with a Gaussian kernel whose sigma is drawn uniformly from [sigma[0], sigma[1]] (per sample for batches). */
+export const GaussianBlur = callable(class GaussianBlur extends Transform {
+  readonly kernelSize: [number, number];
+  readonly sigma: [number, number];
+  constructor(kernelSize: number | number[], sigma: number | [number, number] = [0.1, 2.0]) {
+    super();
+    this.kernelSize = setupSize(kernelSize, "Kernel size should be a tuple/list of two integers");
+    for (const k of this.kernelSize) if (!Number.isInteger(k) || k <= 0 || k % 2 === 0) throw new RangeError("Kernel size value should be an odd and positive number.");
+    if (typeof sigma === "number") {
+      if (sigma <= 0) throw new RangeError("If sigma is a single number, it must be positive.");
+      this.sigma = [sigma, sigma];
+    } else if (Array.isArray(sigma) && sigma.length === 2) {
+      if (!(0 < sigma[0] && sigma[0] <= sigma[1])) throw new RangeError("sigma values should be positive and of the form (min, max).");
+      this.sigma = [sigma[0], sigma[1]];
+    } else throw new RangeError("sigma should be a single number or a list/tuple with length 2.");
+  }
+  static getParams(sigmaMin: number, sigmaMax: number): number { return uniform1(sigmaMin, sigmaMax); }
+  forward(img: any): any {
+    return onImage(img, "GaussianBlur", (t, batch) => {
+      const s = batch ? uniformB(t.shape[0], this.sigma[0], this.sigma[1], "cpu") : GaussianBlur.getParams(this.sigma[0], this.sigma[1]);
+      return gaussianBlurT(t, this.kernelSize, [s, s]);
+    });
+  }
+  extraRepr(): string { return `kernel_size=${JSON.stringify(this.kernelSize)}, sigma=${JSON.stringify(this.sigma)}`; }
+});
+export type GaussianBlur = InstanceType<typeof GaussianBlur>;
+
+/** A transform applied with probability p (per sample for batches), as torchvision's RandomInvert & co. */
+function randomly(img: any, p: number, who: string, op: (t: Tensor) => Tensor): any {
+  if (img instanceof Tensor && img.dim() === 4)
+    return onImage(img, who, (t) => op(t).where(randomMask(t.shape[0], p, t.device), t));
+  if (rand1() < p) return onImage(img, who, op);
+  return img;
+}
+export const RandomInvert = callable(class RandomInvert extends Transform {
+  constructor(readonly p = 0.5) { super(); }
+  forward(img: any): any { return randomly(img, this.p, "RandomInvert", invertT); }
+  extraRepr(): string { return `p=${this.p}`; }
+});
+export type RandomInvert = InstanceType<typeof RandomInvert>;
+export const RandomPosterize = callable(class RandomPosterize extends Transform {
+  constructor(readonly bits: number, readonly p = 0.5) { super(); }
+  forward(img: any): any { return randomly(img, this.p, "RandomPosterize", (t) => posterizeT(t, this.bits)); }
+  extraRepr(): string { return `bits=${this.bits},p=${this.p}`; }
+});
+export type RandomPosterize = InstanceType<typeof RandomPosterize>;
+export const RandomSolarize = callable(class RandomSolarize extends Transform {
+  constructor(readonly threshold: number, readonly p = 0.5) { super(); }
+  forward(img: any): any { return randomly(img, this.p, "RandomSolarize", (t) => solarizeT(t, this.threshold)); }
+  extraRepr(): string { return `threshold=${this.threshold},p=${this.p}`; }
+});
+export type RandomSolarize = InstanceType<typeof RandomSolarize>;
+export const RandomAdjustSharpness = callable(class RandomAdjustSharpness extends Transform {
+  constructor(readonly sharpnessFactor: number, readonly p = 0.5) { super(); }
+  forward(img: any): any { return randomly(img, this.p, "RandomAdjustSharpness", (t) => adjustSharpnessT(t, this.sharpnessFactor)); }
+  extraRepr(): string { return `sharpness_factor=${this.sharpnessFactor},p=${this.p}`; }
+});
+export type RandomAdjustSharpness = InstanceType<typeof RandomAdjustSharpness>;
+export const RandomAutocontrast = callable(class RandomAutocontrast extends Transform {
+  constructor(readonly p = 0.5) { super(); }
+  forward(img: any): any { return randomly(img, this.p, "RandomAutocontrast", autocontrastT); }
+  extraRepr(): string { return `p=${this.p}`; }
+});
+export type RandomAutocontrast = InstanceType<typeof RandomAutocontrast>;
 
 /** Applies the transforms with probability p (per sample for batches). */
 export const RandomApply = callable(class RandomApply extends Transform {
