@@ -50,6 +50,8 @@ function runCase(c: any, img: torch.Tensor): torch.Tensor {
   if (op === "solarize") return F.solarize(img, p.threshold);
   if (op === "posterize") return F.posterize(img, p.bits);
   if (op === "autocontrast") return F.autocontrast(img);
+  if (op === "equalize") return F.equalize(img);
+  if (op === "equalize_flat") return torch.tidy(() => F.equalize(torch.cat([img.narrow(0, 0, 2), torch.fullLike(img.narrow(0, 0, 1), 9)], 0)));
   if (op === "autocontrast_flat") return torch.tidy(() => F.autocontrast(torch.cat([img.narrow(0, 0, 2), torch.fullLike(img.narrow(0, 0, 1), 9)], 0)));
   if (op.startsWith("sharpness_")) return F.adjustSharpness(img, p.factor);
   if (op === "normalize") return F.normalize(img, p.mean, p.std);
@@ -100,6 +102,11 @@ function makeSeeded(c: any): any {
     case "RandomAdjustSharpness": return new T.RandomAdjustSharpness(p.sharpnessFactor);
     case "RandomAutocontrast": return new T.RandomAutocontrast();
     case "RandomPosterize": return new T.RandomPosterize(p.bits);
+    case "RandomEqualize": return new T.RandomEqualize();
+    case "AutoAugment_imagenet": case "AutoAugment_cifar10": case "AutoAugment_svhn": return new T.AutoAugment(p.policy);
+    case "RandAugment": return new T.RandAugment();
+    case "RandAugmentBilinear": return new T.RandAugment({ numOps: p.numOps, magnitude: p.magnitude, numMagnitudeBins: p.numMagnitudeBins, interpolation: p.interpolation, fill: p.fill });
+    case "TrivialAugmentWide": return new T.TrivialAugmentWide();
   }
   throw new Error(`no JS transform for ${c.name}`);
 }
@@ -254,6 +261,24 @@ describe("vision.transforms batches: one call, per-sample parameters", () => {
       expect(() => new T.GaussianBlur(4)).to.throw(/odd and positive/);
       expect(() => F.gaussianBlur(inputs.f32, 3, 0)).to.throw(/positive/);
       expect(() => F.posterize(inputs.f32, 3)).to.throw(TypeError, /uint8/);
+    });
+  });
+  it("AutoAugment, RandAugment, TrivialAugmentWide: HWCImages stay HWCImages; a batch draws per sample; float images are refused where torchvision refuses", () => {
+    torch.manualSeed(10);
+    torch.tidy(() => {
+      const hwc = T.asHWCImage(inputs.u8.permute(1, 2, 0).contiguous());
+      for (const tr of [new T.AutoAugment("svhn"), new T.RandAugment({ numOps: 3 }), new T.TrivialAugmentWide()]) {
+        const one = tr.forward(hwc);
+        expect(one, String(tr)).to.be.instanceOf(T.HWCImage);
+        expect(one.shape).to.deep.equal(hwc.shape);
+        const batch = inputs.u8.unsqueeze(0).expand([8, 3, 9, 11]).contiguous();
+        const out = tr.forward(batch);
+        expect(out.shape).to.deep.equal([8, 3, 9, 11]);
+        const distinct = new Set(out.unbind(0).map((t) => Array.from(t.data() as Uint8Array).join()));
+        expect(distinct.size, `${tr} varies per sample`).to.be.at.least(2);
+      }
+      expect(() => F.equalize(inputs.f32)).to.throw(TypeError, /uint8/);
+      expect(() => new T.AutoAugment("nope" as any)).to.throw(/not recognized/);
     });
   });
   it("RandomAffine, ColorJitter, RandomErasing, RandomResizedCrop, RandomGrayscale, GaussianBlur, RandomInvert & co. keep batch shape and vary per sample", () => {

@@ -542,6 +542,25 @@ function autocontrastT(img: Tensor): Tensor {
   scale = scale.maskedFill(eq, 1);
   return img.sub(minimum).mul(scale).clamp(0, bound).to(img.dtype);
 }
+/** torchvision's equalize: per channel, a LUT from the cumulative histogram (uint8 images [C, H, W] or [B, C, H, W]). */
+function equalizeT(img: Tensor): Tensor {
+  if (img.dim() < 3 || img.dim() > 4) throw new TypeError(`Input image tensor should have 3 or 4 dimensions, but found ${img.dim()}`);
+  if (img.dtype !== dt.uint8) throw new TypeError(`Only torch.uint8 image tensors are supported, but found ${img.dtype.name}`);
+  checkChannels(img, [1, 3], "equalize");
+  const channel = (c: Tensor): Tensor => {
+    const hist: Tensor = callOp("aten::bincount", c.reshape([-1]).to(dt.int64), null, 256);
+    const counts = Array.from(hist.data() as BigInt64Array, Number);
+    const nonzero = counts.filter((v) => v !== 0);
+    const step = Math.floor(nonzero.slice(0, -1).reduce((a, b) => a + b, 0) / 255);
+    if (step === 0) return c;
+    const lut = new Uint8Array(256);
+    let cum = 0;
+    for (let v = 1; v < 256; v++) { cum += counts[v - 1]; lut[v] = Math.min(255, Math.floor((cum + Math.floor(step / 2)) / step)); }
+    return fromTypedArray(lut).to(c.device).index([c.to(dt.int64)]);
+  };
+  const one = (x: Tensor): Tensor => stack(x.unbind(0).map(channel), 0);
+  return img.dim() === 3 ? one(img) : stack(img.unbind(0).map(one), 0);
+}
 function adjustSharpnessT(img: Tensor, f: number | Tensor): Tensor {
   if (typeof f === "number" && f < 0) throw new RangeError(`sharpness_factor (${f}) is not non-negative.`);
   checkChannels(img, [1, 3], "adjust_sharpness");
@@ -646,6 +665,7 @@ export const functional = {
   posterize: (img: any, bits: number) => onImage(img, "posterize", (t) => posterizeT(t, bits)),
   solarize: (img: any, threshold: number) => onImage(img, "solarize", (t) => solarizeT(t, threshold)),
   autocontrast: (img: any) => onImage(img, "autocontrast", autocontrastT),
+  equalize: (img: any) => onImage(img, "equalize", equalizeT),
   rgbToGrayscale: (img: any, numOutputChannels = 1) => onImage(img, "rgb_to_grayscale", (t) => rgbToGrayscaleT(t, numOutputChannels)),
   normalize: (t: Tensor, mean: number[], std: number[], inplace = false) => tidy(() => normalizeT(t, mean, std, inplace)),
   erase: (img: Tensor, i: number, j: number, h: number, w: number, v: Tensor | number, inplace = false) =>
@@ -1373,6 +1393,213 @@ export const RandomAutocontrast = callable(class RandomAutocontrast extends Tran
   extraRepr(): string { return `p=${this.p}`; }
 });
 export type RandomAutocontrast = InstanceType<typeof RandomAutocontrast>;
+export const RandomEqualize = callable(class RandomEqualize extends Transform {
+  constructor(readonly p = 0.5) { super(); }
+  forward(img: any): any { return randomly(img, this.p, "RandomEqualize", equalizeT); }
+  extraRepr(): string { return `p=${this.p}`; }
+});
+export type RandomEqualize = InstanceType<typeof RandomEqualize>;
+
+// ---- automatic augmentation (torchvision.transforms.autoaugment) ----
+export const AutoAugmentPolicy = { IMAGENET: "imagenet", CIFAR10: "cifar10", SVHN: "svhn" } as const;
+export type AutoAugmentPolicy = "imagenet" | "cifar10" | "svhn";
+interface AugmentOptions { interpolation?: Interpolation; fill?: number | number[] | null; }
+
+/** torchvision's _apply_op on a [C, H, W] tensor. */
+function applyOp(img: Tensor, op: string, magnitude: number, interpolation: Interpolation, fill: number[] | null): Tensor {
+  const deg = (m: number) => (Math.atan(m) * 180) / Math.PI;
+  switch (op) {
+    case "ShearX": return affineT(img, 0, [0, 0], 1, [deg(magnitude), 0], interpolation, fill, [0, 0]);
+    case "ShearY": return affineT(img, 0, [0, 0], 1, [0, deg(magnitude)], interpolation, fill, [0, 0]);
+    case "TranslateX": return affineT(img, 0, [Math.trunc(magnitude), 0], 1, [0, 0], interpolation, fill);
+    case "TranslateY": return affineT(img, 0, [0, Math.trunc(magnitude)], 1, [0, 0], interpolation, fill);
+    case "Rotate": return rotateT(img, magnitude, interpolation, false, null, fill);
+    case "Brightness": return adjustBrightnessT(img, 1 + magnitude);
+    case "Color": return adjustSaturationT(img, 1 + magnitude);
+    case "Contrast": return adjustContrastT(img, 1 + magnitude);
+    case "Sharpness": return adjustSharpnessT(img, 1 + magnitude);
+    case "Posterize": return posterizeT(img, Math.trunc(magnitude));
+    case "Solarize": return solarizeT(img, magnitude);
+    case "AutoContrast": return autocontrastT(img);
+    case "Equalize": return equalizeT(img);
+    case "Invert": return invertT(img);
+    case "Identity": return img;
+  }
+  throw new RangeError(`The provided operator ${op} is not recognized.`);
+}
+/** An op's magnitudes (float32 values, as torchvision's tensors) and whether it takes a random sign. */
+type OpSpace = Record<string, [number[] | null, boolean]>;
+function linspaceF(a: number, b: number, n: number): number[] {
+  const t = linspace(a, b, n, { dtype: dt.float32 });
+  const v = Array.from(t.data() as Float32Array); t.dispose(); return v;
+}
+/** 8 - round(arange(n) / ((n - 1) / d)) */
+function posterizeBits(n: number, d: number): number[] {
+  return tidy(() => Array.from(round(arange(n).div((n - 1) / d)).data() as Float32Array, (v) => 8 - v));
+}
+function augmentSpace(n: number, h: number, w: number, identity: boolean): OpSpace {
+  const sp: OpSpace = {};
+  if (identity) sp.Identity = [null, false];
+  Object.assign(sp, {
+    ShearX: [linspaceF(0, 0.3, n), true], ShearY: [linspaceF(0, 0.3, n), true],
+    TranslateX: [linspaceF(0, (150 / 331) * w, n), true], TranslateY: [linspaceF(0, (150 / 331) * h, n), true],
+    Rotate: [linspaceF(0, 30, n), true], Brightness: [linspaceF(0, 0.9, n), true], Color: [linspaceF(0, 0.9, n), true],
+    Contrast: [linspaceF(0, 0.9, n), true], Sharpness: [linspaceF(0, 0.9, n), true], Posterize: [posterizeBits(n, 4), false],
+    Solarize: [linspaceF(255, 0, n), false], AutoContrast: [null, false], Equalize: [null, false],
+  });
+  return sp;
+}
+function fillFor(fill: number | number[] | null | undefined, C: number): number[] | null {
+  if (fill === null || fill === undefined) return null;
+  return typeof fill === "number" ? Array(C).fill(fill) : fill.map(Number);
+}
+/** Runs op on each [C, H, W] image of x (a batch gets independent draws per sample). */
+function eachImage(img: any, who: string, op: (t: Tensor) => Tensor): any {
+  return onImage(img, who, (t, batch) => (batch ? stack(t.unbind(0).map(op), 0) : op(t)));
+}
+const AUTO_POLICIES: Record<AutoAugmentPolicy, [string, number, number | null][][]> = {
+  imagenet: [
+    [["Posterize", 0.4, 8], ["Rotate", 0.6, 9]], [["Solarize", 0.6, 5], ["AutoContrast", 0.6, null]], [["Equalize", 0.8, null], ["Equalize", 0.6, null]],
+    [["Posterize", 0.6, 7], ["Posterize", 0.6, 6]], [["Equalize", 0.4, null], ["Solarize", 0.2, 4]], [["Equalize", 0.4, null], ["Rotate", 0.8, 8]],
+    [["Solarize", 0.6, 3], ["Equalize", 0.6, null]], [["Posterize", 0.8, 5], ["Equalize", 1.0, null]], [["Rotate", 0.2, 3], ["Solarize", 0.6, 8]],
+    [["Equalize", 0.6, null], ["Posterize", 0.4, 6]], [["Rotate", 0.8, 8], ["Color", 0.4, 0]], [["Rotate", 0.4, 9], ["Equalize", 0.6, null]],
+    [["Equalize", 0.0, null], ["Equalize", 0.8, null]], [["Invert", 0.6, null], ["Equalize", 1.0, null]], [["Color", 0.6, 4], ["Contrast", 1.0, 8]],
+    [["Rotate", 0.8, 8], ["Color", 1.0, 2]], [["Color", 0.8, 8], ["Solarize", 0.8, 7]], [["Sharpness", 0.4, 7], ["Invert", 0.6, null]],
+    [["ShearX", 0.6, 5], ["Equalize", 1.0, null]], [["Color", 0.4, 0], ["Equalize", 0.6, null]], [["Equalize", 0.4, null], ["Solarize", 0.2, 4]],
+    [["Solarize", 0.6, 5], ["AutoContrast", 0.6, null]], [["Invert", 0.6, null], ["Equalize", 1.0, null]], [["Color", 0.6, 4], ["Contrast", 1.0, 8]],
+    [["Equalize", 0.8, null], ["Equalize", 0.6, null]],
+  ],
+  cifar10: [
+    [["Invert", 0.1, null], ["Contrast", 0.2, 6]], [["Rotate", 0.7, 2], ["TranslateX", 0.3, 9]], [["Sharpness", 0.8, 1], ["Sharpness", 0.9, 3]],
+    [["ShearY", 0.5, 8], ["TranslateY", 0.7, 9]], [["AutoContrast", 0.5, null], ["Equalize", 0.9, null]], [["ShearY", 0.2, 7], ["Posterize", 0.3, 7]],
+    [["Color", 0.4, 3], ["Brightness", 0.6, 7]], [["Sharpness", 0.3, 9], ["Brightness", 0.7, 9]], [["Equalize", 0.6, null], ["Equalize", 0.5, null]],
+    [["Contrast", 0.6, 7], ["Sharpness", 0.6, 5]], [["Color", 0.7, 7], ["TranslateX", 0.5, 8]], [["Equalize", 0.3, null], ["AutoContrast", 0.4, null]],
+    [["TranslateY", 0.4, 3], ["Sharpness", 0.2, 6]], [["Brightness", 0.9, 6], ["Color", 0.2, 8]], [["Solarize", 0.5, 2], ["Invert", 0.0, null]],
+    [["Equalize", 0.2, null], ["AutoContrast", 0.6, null]], [["Equalize", 0.2, null], ["Equalize", 0.6, null]], [["Color", 0.9, 9], ["Equalize", 0.6, null]],
+    [["AutoContrast", 0.8, null], ["Solarize", 0.2, 8]], [["Brightness", 0.1, 3], ["Color", 0.7, 0]], [["Solarize", 0.4, 5], ["AutoContrast", 0.9, null]],
+    [["TranslateY", 0.9, 9], ["TranslateY", 0.7, 9]], [["AutoContrast", 0.9, null], ["Solarize", 0.8, 3]], [["Equalize", 0.8, null], ["Invert", 0.1, null]],
+    [["TranslateY", 0.7, 9], ["AutoContrast", 0.9, null]],
+  ],
+  svhn: [
+    [["ShearX", 0.9, 4], ["Invert", 0.2, null]], [["ShearY", 0.9, 8], ["Invert", 0.7, null]], [["Equalize", 0.6, null], ["Solarize", 0.6, 6]],
+    [["Invert", 0.9, null], ["Equalize", 0.6, null]], [["Equalize", 0.6, null], ["Rotate", 0.9, 3]], [["ShearX", 0.9, 4], ["AutoContrast", 0.8, null]],
+    [["ShearY", 0.9, 8], ["Invert", 0.4, null]], [["ShearY", 0.9, 5], ["Solarize", 0.2, 6]], [["Invert", 0.9, null], ["AutoContrast", 0.8, null]],
+    [["Equalize", 0.6, null], ["Rotate", 0.9, 3]], [["ShearX", 0.9, 4], ["Solarize", 0.3, 3]], [["ShearY", 0.8, 8], ["Invert", 0.7, null]],
+    [["Equalize", 0.9, null], ["TranslateY", 0.6, 6]], [["Invert", 0.9, null], ["Equalize", 0.6, null]], [["Contrast", 0.3, 3], ["Rotate", 0.8, 4]],
+    [["Invert", 0.8, null], ["TranslateY", 0.0, 2]], [["ShearY", 0.7, 6], ["Solarize", 0.4, 8]], [["Invert", 0.6, null], ["Rotate", 0.8, 4]],
+    [["ShearY", 0.3, 7], ["TranslateX", 0.9, 3]], [["ShearX", 0.1, 6], ["Invert", 0.6, null]], [["Solarize", 0.7, 2], ["TranslateY", 0.6, 7]],
+    [["ShearY", 0.8, 4], ["Invert", 0.8, null]], [["ShearX", 0.7, 9], ["TranslateY", 0.8, 3]], [["ShearY", 0.8, 5], ["AutoContrast", 0.7, null]],
+    [["ShearX", 0.7, 2], ["Invert", 0.1, null]],
+  ],
+};
+function drawInts(high: number, n: number): number[] {
+  const t: Tensor = opRandint({ generator: gen() }, 0, high, [n]);
+  const v = Array.from(t.data() as BigInt64Array, Number); t.dispose(); return v;
+}
+function drawFloats(n: number): number[] { const t: Tensor = opRand({ generator: gen() }, [n]); const v = Array.from(t.data() as Float32Array); t.dispose(); return v; }
+
+/** AutoAugment with a learned policy ("imagenet", "cifar10", "svhn"); uint8 images. */
+export const AutoAugment = callable(class AutoAugment extends Transform {
+  readonly interpolation: Interpolation;
+  readonly fill: number | number[] | null;
+  constructor(readonly policy: AutoAugmentPolicy = "imagenet", opts: AugmentOptions = {}) {
+    super();
+    if (!AUTO_POLICIES[policy]) throw new RangeError(`The provided policy ${policy} is not recognized.`);
+    this.interpolation = opts.interpolation ?? "nearest";
+    this.fill = opts.fill ?? null;
+  }
+  forward(img: any): any {
+    return eachImage(img, "AutoAugment", (t) => {
+      const [C, H, W] = dims(t);
+      const policies = AUTO_POLICIES[this.policy];
+      const [id] = drawInts(policies.length, 1);
+      const probs = drawFloats(2), signs = drawInts(2, 2);
+      const space = augmentSpace(10, H, W, false);
+      space.Invert = [null, false];
+      let x = t;
+      policies[id].forEach(([op, p, mag], i) => {
+        if (!(probs[i] <= p)) return;
+        const [mags, signed] = space[op];
+        let m = mags && mag !== null ? mags[mag] : 0;
+        if (signed && signs[i] === 0) m = -m;
+        x = applyOp(x, op, m, this.interpolation, fillFor(this.fill, C));
+      });
+      return x;
+    });
+  }
+  extraRepr(): string { return `policy=${this.policy}, fill=${JSON.stringify(this.fill)}`; }
+});
+export type AutoAugment = InstanceType<typeof AutoAugment>;
+
+/** RandAugment: numOps ops drawn uniformly, each at the given magnitude (of numMagnitudeBins); uint8 images. */
+export const RandAugment = callable(class RandAugment extends Transform {
+  readonly numOps: number;
+  readonly magnitude: number;
+  readonly numMagnitudeBins: number;
+  readonly interpolation: Interpolation;
+  readonly fill: number | number[] | null;
+  constructor(opts: AugmentOptions & { numOps?: number; magnitude?: number; numMagnitudeBins?: number } = {}) {
+    super();
+    this.numOps = opts.numOps ?? 2;
+    this.magnitude = opts.magnitude ?? 9;
+    this.numMagnitudeBins = opts.numMagnitudeBins ?? 31;
+    this.interpolation = opts.interpolation ?? "nearest";
+    this.fill = opts.fill ?? null;
+  }
+  forward(img: any): any {
+    return eachImage(img, "RandAugment", (t) => {
+      const [C, H, W] = dims(t);
+      const space = augmentSpace(this.numMagnitudeBins, H, W, true);
+      const names = Object.keys(space);
+      let x = t;
+      for (let k = 0; k < this.numOps; k++) {
+        const op = names[randint1(0, names.length)];
+        const [mags, signed] = space[op];
+        let m = mags ? mags[this.magnitude] : 0;
+        if (m === undefined) throw new RangeError(`magnitude ${this.magnitude} is out of range for ${this.numMagnitudeBins} bins`);
+        if (signed && randint1(0, 2)) m = -m;
+        x = applyOp(x, op, m, this.interpolation, fillFor(this.fill, C));
+      }
+      return x;
+    });
+  }
+  extraRepr(): string { return `num_ops=${this.numOps}, magnitude=${this.magnitude}, num_magnitude_bins=${this.numMagnitudeBins}, interpolation=${this.interpolation}, fill=${JSON.stringify(this.fill)}`; }
+});
+export type RandAugment = InstanceType<typeof RandAugment>;
+
+/** TrivialAugmentWide: one op, with a magnitude drawn from numMagnitudeBins; uint8 images. */
+export const TrivialAugmentWide = callable(class TrivialAugmentWide extends Transform {
+  readonly numMagnitudeBins: number;
+  readonly interpolation: Interpolation;
+  readonly fill: number | number[] | null;
+  constructor(opts: AugmentOptions & { numMagnitudeBins?: number } = {}) {
+    super();
+    this.numMagnitudeBins = opts.numMagnitudeBins ?? 31;
+    this.interpolation = opts.interpolation ?? "nearest";
+    this.fill = opts.fill ?? null;
+  }
+  forward(img: any): any {
+    return eachImage(img, "TrivialAugmentWide", (t) => {
+      const [C] = dims(t);
+      const n = this.numMagnitudeBins;
+      const space: OpSpace = {
+        Identity: [null, false], ShearX: [linspaceF(0, 0.99, n), true], ShearY: [linspaceF(0, 0.99, n), true],
+        TranslateX: [linspaceF(0, 32, n), true], TranslateY: [linspaceF(0, 32, n), true], Rotate: [linspaceF(0, 135, n), true],
+        Brightness: [linspaceF(0, 0.99, n), true], Color: [linspaceF(0, 0.99, n), true], Contrast: [linspaceF(0, 0.99, n), true],
+        Sharpness: [linspaceF(0, 0.99, n), true], Posterize: [posterizeBits(n, 6), false], Solarize: [linspaceF(255, 0, n), false],
+        AutoContrast: [null, false], Equalize: [null, false],
+      };
+      const names = Object.keys(space);
+      const op = names[randint1(0, names.length)];
+      const [mags, signed] = space[op];
+      let m = mags ? mags[randint1(0, mags.length)] : 0;
+      if (signed && randint1(0, 2)) m = -m;
+      return applyOp(t, op, m, this.interpolation, fillFor(this.fill, C));
+    });
+  }
+  extraRepr(): string { return `num_magnitude_bins=${this.numMagnitudeBins}, interpolation=${this.interpolation}, fill=${JSON.stringify(this.fill)}`; }
+});
+export type TrivialAugmentWide = InstanceType<typeof TrivialAugmentWide>;
 
 /** Applies the transforms with probability p (per sample for batches). */
 export const RandomApply = callable(class RandomApply extends Transform {
