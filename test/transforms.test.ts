@@ -47,6 +47,8 @@ function runCase(c: any, img: torch.Tensor): torch.Tensor {
   if (op === "resized_crop") return F.resizedCrop(img, p.top, p.left, p.height, p.width, p.size);
   if (op.startsWith("gaussian_blur")) return F.gaussianBlur(img, p.kernelSize, p.sigma);
   if (op === "invert") return F.invert(img);
+  if (op === "five_crop") return torch.tidy(() => torch.stack(F.fiveCrop(img, p.size), 0));
+  if (op.startsWith("ten_crop")) return torch.tidy(() => torch.stack(new T.TenCrop(p.size, p.vertical).forward(img), 0));
   if (op === "solarize") return F.solarize(img, p.threshold);
   if (op === "posterize") return F.posterize(img, p.bits);
   if (op === "autocontrast") return F.autocontrast(img);
@@ -263,7 +265,7 @@ describe("vision.transforms batches: one call, per-sample parameters", () => {
       expect(() => F.posterize(inputs.f32, 3)).to.throw(TypeError, /uint8/);
     });
   });
-  it("AutoAugment, RandAugment, TrivialAugmentWide: HWCImages stay HWCImages; a batch draws per sample; float images are refused where torchvision refuses", () => {
+  it("AutoAugment, RandAugment, TrivialAugmentWide: HWCImages stay HWCImages; a batch draws per sample; float images are refused where torchvision refuses; FiveCrop/TenCrop keep the kind", () => {
     torch.manualSeed(10);
     torch.tidy(() => {
       const hwc = T.asHWCImage(inputs.u8.permute(1, 2, 0).contiguous());
@@ -278,6 +280,11 @@ describe("vision.transforms batches: one call, per-sample parameters", () => {
         expect(distinct.size, `${tr} varies per sample`).to.be.at.least(2);
       }
       expect(() => F.equalize(inputs.f32)).to.throw(TypeError, /uint8/);
+      const crops = new T.FiveCrop(4).forward(hwc);
+      expect(crops).to.have.length(5);
+      crops.forEach((c: any) => { expect(c).to.be.instanceOf(T.HWCImage); expect(c.shape).to.deep.equal([4, 4, 3]); });
+      expect(crops[3].permute(2, 0, 1).equal(F.crop(inputs.u8, 5, 7, 4, 4))).to.equal(true);
+      expect(() => new T.TenCrop(10).forward(hwc)).to.throw(/bigger than input size/);
       expect(() => new T.AutoAugment("nope" as any)).to.throw(/not recognized/);
     });
   });

@@ -666,6 +666,8 @@ export const functional = {
   solarize: (img: any, threshold: number) => onImage(img, "solarize", (t) => solarizeT(t, threshold)),
   autocontrast: (img: any) => onImage(img, "autocontrast", autocontrastT),
   equalize: (img: any) => onImage(img, "equalize", equalizeT),
+  fiveCrop: (img: any, size: number | number[]): any[] => fiveCrop(img, size),
+  tenCrop: (img: any, size: number | number[], verticalFlip = false): any[] => tenCrop(img, size, verticalFlip),
   rgbToGrayscale: (img: any, numOutputChannels = 1) => onImage(img, "rgb_to_grayscale", (t) => rgbToGrayscaleT(t, numOutputChannels)),
   normalize: (t: Tensor, mean: number[], std: number[], inplace = false) => tidy(() => normalizeT(t, mean, std, inplace)),
   erase: (img: Tensor, i: number, j: number, h: number, w: number, v: Tensor | number, inplace = false) =>
@@ -937,6 +939,37 @@ export const CenterCrop = callable(class CenterCrop extends Transform {
   extraRepr(): string { return `size=(${this.size})`; }
 });
 export type CenterCrop = InstanceType<typeof CenterCrop>;
+
+/** The four corners and the centre, as torchvision's five_crop: [top-left, top-right, bottom-left, bottom-right, centre]. */
+function fiveCrop(img: any, size: number | number[]): any[] {
+  const [ch, cw] = setupSize(size, "Please provide only two dimensions (h, w) for size.");
+  const [, h, w] = img instanceof HWCImage ? [img.channels, img.height, img.width] : dims(img);
+  if (ch > h || cw > w) throw new RangeError(`Requested crop size (${ch}, ${cw}) is bigger than input size (${h}, ${w})`);
+  const at = (top: number, left: number) => onImage(img, "five_crop", (t) => cropT(t, top, left, ch, cw));
+  return [at(0, 0), at(0, w - cw), at(h - ch, 0), at(h - ch, w - cw), onImage(img, "five_crop", (t) => centerCropT(t, [ch, cw]))];
+}
+/** five_crop of the image and of its flip (horizontal, or vertical with verticalFlip), as torchvision's ten_crop. */
+function tenCrop(img: any, size: number | number[], verticalFlip = false): any[] {
+  const flipped = onImage(img, "ten_crop", verticalFlip ? vflipT : hflipT);
+  try { return [...fiveCrop(img, size), ...fiveCrop(flipped, size)]; } finally { flipped.dispose(); }  // the crops keep its storage
+}
+
+/** The four corners and the centre crop of an image: an array of 5 images (torchvision FiveCrop). */
+export const FiveCrop = callable(class FiveCrop extends Transform {
+  readonly size: [number, number];
+  constructor(size: number | number[]) { super(); this.size = setupSize(size, "Please provide only two dimensions (h, w) for size."); }
+  forward(img: any): any[] { return fiveCrop(img, this.size); }
+  extraRepr(): string { return `size=(${this.size})`; }
+});
+export type FiveCrop = InstanceType<typeof FiveCrop>;
+/** FiveCrop of the image and of its flipped version: an array of 10 images (torchvision TenCrop). */
+export const TenCrop = callable(class TenCrop extends Transform {
+  readonly size: [number, number];
+  constructor(size: number | number[], readonly verticalFlip = false) { super(); this.size = setupSize(size, "Please provide only two dimensions (h, w) for size."); }
+  forward(img: any): any[] { return tenCrop(img, this.size, this.verticalFlip); }
+  extraRepr(): string { return `size=(${this.size}), vertical_flip=${this.verticalFlip}`; }
+});
+export type TenCrop = InstanceType<typeof TenCrop>;
 
 /**
  * Resizes to size ([h, w], or the smaller edge when a number). antialias defaults as torchvision 0.14's: false for
