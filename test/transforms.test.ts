@@ -47,6 +47,7 @@ function runCase(c: any, img: torch.Tensor): torch.Tensor {
   if (op === "resized_crop") return F.resizedCrop(img, p.top, p.left, p.height, p.width, p.size);
   if (op.startsWith("gaussian_blur")) return F.gaussianBlur(img, p.kernelSize, p.sigma);
   if (op === "invert") return F.invert(img);
+  if (op.startsWith("perspective_")) return F.perspective(img, p.start, p.end, { interpolation: p.interpolation, fill: p.fill });
   if (op === "five_crop") return torch.tidy(() => torch.stack(F.fiveCrop(img, p.size), 0));
   if (op.startsWith("ten_crop")) return torch.tidy(() => torch.stack(new T.TenCrop(p.size, p.vertical).forward(img), 0));
   if (op === "solarize") return F.solarize(img, p.threshold);
@@ -65,7 +66,7 @@ function runCase(c: any, img: torch.Tensor): torch.Tensor {
 
 /** Tolerances: exact where torchvision is exact; one grey level / float32 rounding where resampling differs in the last bit. */
 function tolerance(name: string, dtype: string): number {
-  const resampled = /rotate|affine|resize|hue|resized_crop/.test(name);
+  const resampled = /rotate|affine|resize|hue|resized_crop|erspective/.test(name);
   if (dtype === "uint8") return resampled ? 1 : 0;
   return resampled ? 2e-5 : 1e-6;
 }
@@ -105,6 +106,7 @@ function makeSeeded(c: any): any {
     case "RandomAutocontrast": return new T.RandomAutocontrast();
     case "RandomPosterize": return new T.RandomPosterize(p.bits);
     case "RandomEqualize": return new T.RandomEqualize();
+    case "RandomPerspective": return new T.RandomPerspective({ distortionScale: p.distortionScale, p: p.p });
     case "AutoAugment_imagenet": case "AutoAugment_cifar10": case "AutoAugment_svhn": return new T.AutoAugment(p.policy);
     case "RandAugment": return new T.RandAugment();
     case "RandAugmentBilinear": return new T.RandAugment({ numOps: p.numOps, magnitude: p.magnitude, numMagnitudeBins: p.numMagnitudeBins, interpolation: p.interpolation, fill: p.fill });
@@ -269,7 +271,7 @@ describe("vision.transforms batches: one call, per-sample parameters", () => {
     torch.manualSeed(10);
     torch.tidy(() => {
       const hwc = T.asHWCImage(inputs.u8.permute(1, 2, 0).contiguous());
-      for (const tr of [new T.AutoAugment("svhn"), new T.RandAugment({ numOps: 3 }), new T.TrivialAugmentWide()]) {
+      for (const tr of [new T.AutoAugment("svhn"), new T.RandAugment({ numOps: 3 }), new T.TrivialAugmentWide(), new T.RandomPerspective({ p: 1 })]) {
         const one = tr.forward(hwc);
         expect(one, String(tr)).to.be.instanceOf(T.HWCImage);
         expect(one.shape).to.deep.equal(hwc.shape);

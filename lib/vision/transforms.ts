@@ -351,6 +351,44 @@ function affineBatch(x: Tensor, mats: number[][], mode: "nearest" | "bilinear", 
   return gridTransform(x, grid, mode, fillList(fill, C));
 }
 
+/** torchvision's _get_perspective_coeffs: (a, b, c, d, e, f, g, h) by least squares (gels) in float32. */
+function perspectiveCoeffs(startpoints: number[][], endpoints: number[][]): number[] {
+  if (startpoints.length !== 4 || endpoints.length !== 4) throw new RangeError("perspective: startpoints and endpoints need 4 points each");
+  return tidy(() => {
+    const rows: number[][] = [];
+    endpoints.forEach((p1, i) => {
+      const p2 = startpoints[i];
+      rows.push([p1[0], p1[1], 1, 0, 0, 0, -p2[0] * p1[0], -p2[0] * p1[1]]);
+      rows.push([0, 0, 0, p1[0], p1[1], 1, -p2[1] * p1[0], -p2[1] * p1[1]]);
+    });
+    const a = tensor(rows, { dtype: dt.float32 }), b = tensor(startpoints.flat(), { dtype: dt.float32 });
+    const res: Tensor[] = callOp("aten::linalg_lstsq", a, b, null, { driver: "gels" });
+    return Array.from(res[0].data() as Float32Array);
+  });
+}
+/** torchvision's _perspective_grid: output pixel centres mapped through the homography, in grid_sample's [-1, 1]. */
+function perspectiveGrid(c: number[], ow: number, oh: number, dtype: dt.DType, device: string): Tensor {
+  const theta1 = tensor([[[c[0], c[1], c[2]], [c[3], c[4], c[5]]]], { dtype, device });
+  const theta2 = tensor([[[c[6], c[7], 1], [c[6], c[7], 1]]], { dtype, device });
+  const base = empty([1, oh, ow, 3], { dtype, device });
+  base.select(3, 0).copy_(linspace(0.5, ow + 0.5 - 1, ow, { dtype: dt.float32, device }));
+  base.select(3, 1).copy_(linspace(0.5, oh + 0.5 - 1, oh, { dtype: dt.float32, device }).unsqueeze(-1));
+  base.select(3, 2).fill_(1);
+  const flat = base.view([1, oh * ow, 3]);
+  const g1 = flat.bmm(theta1.transpose(1, 2).div(tensor([0.5 * ow, 0.5 * oh], { dtype, device })));
+  const g2 = flat.bmm(theta2.transpose(1, 2));
+  return g1.div(g2).sub(1).view([1, oh, ow, 2]);
+}
+function perspectiveT(img: Tensor, startpoints: number[][], endpoints: number[][], interpolation: Interpolation = "bilinear", fill: number | number[] | null = null): Tensor {
+  checkInterp(interpolation, ["nearest", "bilinear"], "perspective");
+  const coeffs = perspectiveCoeffs(startpoints, endpoints);
+  const [C, oh, ow] = dims(img);
+  const grid = perspectiveGrid(coeffs, ow, oh, img.isFloatingPoint() ? img.dtype : dt.float32, img.device);
+  const squeeze = img.dim() < 4;
+  const out = gridTransform(squeeze ? img.unsqueeze(0) : img, grid, interpolation as any, fillList(fill, C));
+  return squeeze ? out.squeeze(0) : out;
+}
+
 function checkInterp(mode: string, allowed: string[], who: string): void {
   if (!allowed.includes(mode)) throw new RangeError(`${who}: Interpolation mode '${mode}' is unsupported with Tensor input`);
 }
@@ -666,6 +704,9 @@ export const functional = {
   solarize: (img: any, threshold: number) => onImage(img, "solarize", (t) => solarizeT(t, threshold)),
   autocontrast: (img: any) => onImage(img, "autocontrast", autocontrastT),
   equalize: (img: any) => onImage(img, "equalize", equalizeT),
+  /** startpoints/endpoints: [top-left, top-right, bottom-right, bottom-left] as [x, y]. */
+  perspective: (img: any, startpoints: number[][], endpoints: number[][], opts: { interpolation?: Interpolation; fill?: number | number[] | null } = {}) =>
+    onImage(img, "perspective", (t) => perspectiveT(t, startpoints, endpoints, opts.interpolation ?? "bilinear", opts.fill ?? null)),
   fiveCrop: (img: any, size: number | number[]): any[] => fiveCrop(img, size),
   tenCrop: (img: any, size: number | number[], verticalFlip = false): any[] => tenCrop(img, size, verticalFlip),
   rgbToGrayscale: (img: any, numOutputChannels = 1) => onImage(img, "rgb_to_grayscale", (t) => rgbToGrayscaleT(t, numOutputChannels)),
@@ -939,6 +980,42 @@ export const CenterCrop = callable(class CenterCrop extends Transform {
   extraRepr(): string { return `size=(${this.size})`; }
 });
 export type CenterCrop = InstanceType<typeof CenterCrop>;
+
+/** A random perspective distortion with probability p (torchvision RandomPerspective); a batch draws per sample. */
+export const RandomPerspective = callable(class RandomPerspective extends Transform {
+  readonly distortionScale: number;
+  readonly p: number;
+  readonly interpolation: Interpolation;
+  readonly fill: number | number[];
+  constructor(opts: { distortionScale?: number; p?: number; interpolation?: Interpolation; fill?: number | number[] | null } = {}) {
+    super();
+    this.distortionScale = opts.distortionScale ?? 0.5;
+    this.p = opts.p ?? 0.5;
+    this.interpolation = opts.interpolation ?? "bilinear";
+    this.fill = opts.fill ?? 0;
+  }
+  /** [startpoints, endpoints]: the image's corners and where they go (torchvision's draws, in its order). */
+  static getParams(width: number, height: number, distortionScale: number): [number[][], number[][]] {
+    const hh = Math.floor(height / 2), hw = Math.floor(width / 2);
+    const dw = Math.trunc(distortionScale * hw), dh = Math.trunc(distortionScale * hh);
+    const topleft = [randint1(0, dw + 1), randint1(0, dh + 1)];
+    const topright = [randint1(width - dw - 1, width), randint1(0, dh + 1)];
+    const botright = [randint1(width - dw - 1, width), randint1(height - dh - 1, height)];
+    const botleft = [randint1(0, dw + 1), randint1(height - dh - 1, height)];
+    return [[[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], [topleft, topright, botright, botleft]];
+  }
+  forward(img: any): any {
+    const one = (t: Tensor): Tensor => {
+      if (!(rand1() < this.p)) return t;
+      const [, h, w] = dims(t);
+      const [start, end] = RandomPerspective.getParams(w, h, this.distortionScale);
+      return perspectiveT(t, start, end, this.interpolation, this.fill);
+    };
+    return onImage(img, "RandomPerspective", (t, batch) => (batch ? stack(t.unbind(0).map(one), 0) : one(t)));
+  }
+  extraRepr(): string { return `p=${this.p}`; }
+});
+export type RandomPerspective = InstanceType<typeof RandomPerspective>;
 
 /** The four corners and the centre, as torchvision's five_crop: [top-left, top-right, bottom-left, bottom-right, centre]. */
 function fiveCrop(img: any, size: number | number[]): any[] {
