@@ -6,6 +6,7 @@ import * as dt from "./dtype";
 import { callOp } from "./ops";
 import { native } from "./native";
 import { DType } from "./dtype";
+import { rngKw } from "./_rng";
 
 function ids(tensors: Tensor[], fn: string): number[] {
   if (!Array.isArray(tensors)) throw new TypeError(`${fn}(): argument 'tensors' must be an array of Tensors`);
@@ -77,7 +78,11 @@ export function diag(t: Tensor, diagonal = 0): Tensor { return callOp("aten::dia
 export function flip(t: Tensor, dims: number | number[]): Tensor { return t.flip(dims); }
 export function roll(t: Tensor, shifts: number | number[], dims?: number | number[]): Tensor { return t.roll(shifts, dims); }
 export function nonzero(t: Tensor, opts?: { asTuple?: boolean }): any { return opts?.asTuple ? t.nonzero({ asTuple: true }) : t.nonzero(); }
-export function multinomial(probs: Tensor, numSamples: number, replacement: boolean | { replacement?: boolean; generator?: Generator } = false): Tensor { return probs.multinomial(numSamples, replacement); }
+/** multinomial(probs, n, replacement?, { generator }) as Python's; the options may also come third. */
+export function multinomial(probs: Tensor, numSamples: number, replacement: boolean | { replacement?: boolean; generator?: Generator | null } = false,
+  opts?: { generator?: Generator | null }): Tensor {
+  return probs.multinomial(numSamples, typeof replacement === "object" ? replacement : { replacement, generator: opts?.generator });
+}
 export function bernoulli(p: Tensor, opts?: { generator?: Generator }): Tensor { return p.bernoulli(opts); }
 /**
  * normal(meanTensor, std) / normal(mean, stdTensor) / normal(meanTensor, stdTensor), one draw per element;
@@ -85,7 +90,7 @@ export function bernoulli(p: Tensor, opts?: { generator?: Generator }): Tensor {
  */
 export function normal(mean: Tensor | number, std: Tensor | number = 1, size?: number[] | RandomOptions, opts?: RandomOptions): Tensor {
   if (size !== undefined && !Array.isArray(size)) { opts = size; size = undefined; }
-  const g = { generator: opts?.generator ?? null };
+  const g = rngKw(opts?.generator);
   if (mean instanceof Tensor || std instanceof Tensor) return callOp("aten::normal", mean, std, g);
   if (!Array.isArray(size)) throw new TypeError("normal(): with a number mean and std, argument 'size' must be an array of ints");
   const t: Tensor = callOp("aten::normal", mean, std, size, { ...g, dtype: opts?.dtype ?? getDefaultDtype(), device: opts?.device ?? getDefaultDevice() });
@@ -231,4 +236,4 @@ export function cov(t: Tensor, opts?: { correction?: number; fweights?: Tensor |
 }
 export function corrcoef(t: Tensor): Tensor { return callOp("aten::corrcoef", t); }
 export function combinations(t: Tensor, r = 2, withReplacement = false): Tensor { return callOp("aten::combinations", t, r, withReplacement); }
-export function poisson(rates: Tensor, opts?: { generator?: Generator }): Tensor { return callOp("aten::poisson", rates, { generator: opts?.generator ?? null }); }
+export function poisson(rates: Tensor, opts?: { generator?: Generator }): Tensor { return callOp("aten::poisson", rates, rngKw(opts?.generator)); }

@@ -6,6 +6,7 @@ import { track, untrackFinalizer } from "./memory";
 import { callOp, callOpDiscard, bound, boundInplace, TypedOp, binary, setTensorFactory } from "./ops";
 import { TorchError } from "./errors";
 import { formatTensor } from "./tensor_str";
+import { rngKw } from "./_rng";
 import type { Generator } from "./generator";
 
 export type Shape = readonly number[];
@@ -13,6 +14,8 @@ export type Device = string;
 export type Scalar = number | boolean;
 export type TensorLike = Tensor | number | boolean;
 export interface TensorOptions { dtype?: DType; device?: Device; requiresGrad?: boolean; }
+/** Options of random functions: a torch.Generator to draw from (default: the global one). */
+export interface RandomOptions extends TensorOptions { generator?: Generator | null; }
 export type DimOrOpts = number | number[] | { dim?: number | number[]; keepdim?: boolean; dtype?: DType };
 
 let defaultDevice: Device = process.env.TORCHTS_DEFAULT_DEVICE || "cpu";
@@ -317,8 +320,8 @@ export class Tensor {
   maskedSelect(mask: Tensor): Tensor { return callOp("aten::masked_select", this, mask); }
   fill_(v: TensorLike): this { return this.inplace("aten::fill_", v); }
   zero_(): this { return this.inplace("aten::zero_"); }
-  normal_(mean = 0, std = 1): this { return this.inplace("aten::normal_", mean, std); }
-  uniform_(from = 0, to = 1): this { return this.inplace("aten::uniform_", from, to); }
+  normal_(mean = 0, std = 1, opts?: { generator?: Generator | null }): this { return this.inplace("aten::normal_", mean, std, rngKw(opts?.generator)); }
+  uniform_(from = 0, to = 1, opts?: { generator?: Generator | null }): this { return this.inplace("aten::uniform_", from, to, rngKw(opts?.generator)); }
 
   // ---- comparisons (eq, ne, lt, le, gt, ge, logical*: generated, lib/_generated/binary.ts) ----
   equal(o: Tensor): boolean { return callOp("aten::equal", this, o); }
@@ -701,16 +704,16 @@ export class Tensor {
   baddbmm(b1: Tensor, b2: Tensor, opts?: { beta?: number; alpha?: number }): Tensor { return callOp("aten::baddbmm", this, b1, b2, { beta: opts?.beta ?? 1, alpha: opts?.alpha ?? 1 }); }
   addbmm(b1: Tensor, b2: Tensor, opts?: { beta?: number; alpha?: number }): Tensor { return callOp("aten::addbmm", this, b1, b2, { beta: opts?.beta ?? 1, alpha: opts?.alpha ?? 1 }); }
   /** Samples numSamples indices per row from the (unnormalised) probabilities in this tensor. */
-  multinomial(numSamples: number, replacement: boolean | { replacement?: boolean; generator?: Generator } = false): Tensor {
+  multinomial(numSamples: number, replacement: boolean | { replacement?: boolean; generator?: Generator | null } = false): Tensor {
     const a = typeof replacement === "object" ? replacement : { replacement };
-    return callOp("aten::multinomial", this, numSamples, !!a.replacement, { generator: (a as any).generator ?? null });
+    return callOp("aten::multinomial", this, numSamples, !!a.replacement, rngKw((a as any).generator));
   }
-  bernoulli(opts?: { generator?: Generator }): Tensor { return callOp("aten::bernoulli", this, { generator: opts?.generator ?? null }); }
-  bernoulli_(p: TensorLike = 0.5, opts?: { generator?: Generator }): this { return this.inplace("aten::bernoulli_", p, { generator: opts?.generator ?? null }); }
-  exponential_(lambd = 1, opts?: { generator?: Generator }): this { return this.inplace("aten::exponential_", lambd, { generator: opts?.generator ?? null }); }
+  bernoulli(opts?: { generator?: Generator }): Tensor { return callOp("aten::bernoulli", this, rngKw(opts?.generator)); }
+  bernoulli_(p: TensorLike = 0.5, opts?: { generator?: Generator }): this { return this.inplace("aten::bernoulli_", p, rngKw(opts?.generator)); }
+  exponential_(lambd = 1, opts?: { generator?: Generator }): this { return this.inplace("aten::exponential_", lambd, rngKw(opts?.generator)); }
   /** random_(to) or random_(from, to): integers in [from, to); random_() covers the dtype's range. */
   random_(from?: number, to?: number | null, opts?: { generator?: Generator }): this {
-    const g = { generator: opts?.generator ?? null };
+    const g = rngKw(opts?.generator);
     if (from === undefined) return this.inplace("aten::random_", g);
     return to === undefined ? this.inplace("aten::random_", from, g) : this.inplace("aten::random_", from, to, g);
   }
@@ -856,10 +859,8 @@ function grad(t: Tensor, opts?: TensorOptions): Tensor { if (opts?.requiresGrad)
 export function zeros(...a: any[]): Tensor { const { shape, opts } = sizeArgs(a); return grad(callOp("aten::zeros", shape, factoryKw(opts)), opts); }
 export function ones(...a: any[]): Tensor { const { shape, opts } = sizeArgs(a); return grad(callOp("aten::ones", shape, factoryKw(opts)), opts); }
 export function empty(...a: any[]): Tensor { const { shape, opts } = sizeArgs(a); return grad(callOp("aten::empty", shape, factoryKw(opts)), opts); }
-/** Options of the random creation functions: a torch.Generator to draw from instead of the global one. */
-export interface RandomOptions extends TensorOptions { generator?: Generator | null; }
 function randomKw(opts?: RandomOptions, dtypeDefault: DType = defaultDtype) {
-  return { dtype: opts?.dtype ?? dtypeDefault, device: opts?.device ?? defaultDevice, generator: opts?.generator ?? null };
+  return { dtype: opts?.dtype ?? dtypeDefault, device: opts?.device ?? defaultDevice, ...rngKw(opts?.generator) };
 }
 export function rand(...a: any[]): Tensor { const { shape, opts } = sizeArgs(a); return grad(callOp("aten::rand", shape, randomKw(opts)), opts); }
 export function randn(...a: any[]): Tensor { const { shape, opts } = sizeArgs(a); return grad(callOp("aten::randn", shape, randomKw(opts)), opts); }

@@ -29,6 +29,25 @@ describe("torch.Generator", () => {
     expect(String(g)).to.contain("cpu");
     expect(() => torch.ops.aten.randperm(3, { generator: 5 })).to.throw();
   });
+  it("generator: g on torch.rand, randn, randint, randperm, multinomial, bernoulli, normal, uniform_, normal_", () => {
+    const want = py.generator_kwarg7;
+    torch.manualSeed(0);
+    const g = new torch.Generator().manualSeed(7);
+    const got = torch.tidy(() => ({
+      rand: torch.rand([3], { generator: g }).toArray(), randn: torch.randn([2], { generator: g }).toArray(),
+      randint: torch.randint(0, 10, [3], { generator: g }).toArray(), randperm: torch.randperm(5, { generator: g }).toArray(),
+      multinomial: torch.multinomial(torch.tensor([0.2, 0.8]), 3, true, { generator: g }).toArray(),
+      bernoulli: torch.bernoulli(torch.tensor([0.5, 0.5, 0.5]), { generator: g }).toArray(),
+      normal: torch.normal(torch.zeros([2]), 1.0, { generator: g }).toArray(),
+      uniform_: torch.zeros([3]).uniform_(0, 1, { generator: g }).toArray(), normal_: torch.zeros([3]).normal_(0, 1, { generator: g }).toArray(),
+      global_rand_after: torch.rand([2]).toArray(),  // the global stream was not touched
+    }));
+    for (const k of Object.keys(want)) {
+      const w = (want[k] as number[]).map(Number), v = (got as any)[k].map(Number);
+      expect(v.length, k).to.equal(w.length);
+      v.forEach((x: number, i: number) => expect(x, `${k}[${i}]`).to.be.closeTo(w[i], 1e-6));
+    }
+  });
   it("defaultGenerator is the generator torch.manualSeed seeds", () => {
     torch.manualSeed(99);
     expect(torch.defaultGenerator.initialSeed()).to.equal(99);
@@ -55,6 +74,10 @@ describe("datasets", () => {
       expect(cat.cumulativeSizes).to.deep.equal([3, 7]);
       expect(ds.concat(ds).length).to.equal(12);
       expect([...new data.Subset(range(10), [3, 1])]).to.deep.equal([3, 1]);
+      // arrays index as Python lists: negative from the end, out of range is an error (not undefined)
+      expect(new data.Subset(range(10), [-1]).getItem(0)).to.equal(9);
+      expect(() => new data.Subset(range(3), [0, 5]).getItem(1)).to.throw(RangeError, /index 5 out of range/);
+      expect(() => [...new data.DataLoader(new data.Subset(range(3), [0, 5]), { batchSize: 2 })]).to.throw(/item 1 .*index 5 out of range/);
     });
   });
   it("a user Dataset subclass and an IterableDataset", () => {

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as torch from "../lib";
 import { data, vision } from "../lib";
-import { AugmentedDataset, FailingDataset, WorkerIdDataset, LambdaDataset, ManyOpsDataset, CachedDataset } from "./helpers/datasets";
+import { AugmentedDataset, FailingDataset, WorkerIdDataset, LambdaDataset, ManyOpsDataset, CachedDataset, TorchRandDataset } from "./helpers/datasets";
 
 const T = vision.transforms;
 const py = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "data", "data.json"), "utf8"));
@@ -82,6 +82,21 @@ describe("DataLoader: worker threads (user datasets)", function () {
     expect(runs[2]).to.deep.equal(runs[0]);
     torch.manualSeed(22);
     expect(epoch(new data.DataLoader(ds, { batchSize: 6, shuffle: true, numWorkers: 2 }))).to.not.deep.equal(runs[0]);
+  });
+  it("torch.rand & co. in a dataset draw from each worker's own generator (base seed + id): Python's worker batches", () => {
+    const want = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "data", "data.json"), "utf8")).loader_workers_torch_rand_seed5;
+    const check = (loader: data.DataLoader, ref: any[], what: string) => {
+      const got = [...loader].map((b: any) => ({ i: b.i.toArray(), x: b.x.toArray(), k: b.k.flatten().toArray() }));
+      expect(got.map((b) => b.i), what).to.deep.equal(ref.map((b: any) => b.i));
+      expect(got.map((b) => b.k), what).to.deep.equal(ref.map((b: any) => b.k));
+      got.forEach((b, j) => b.x.flat().forEach((v: number, q: number) => expect(v, what).to.be.closeTo(ref[j].x.flat()[q], 1e-6)));
+    };
+    torch.manualSeed(5);
+    // persistent workers keep their streams; later epochs draw no new base seed (so the shuffle order follows Python's)
+    const loader = new data.DataLoader(new TorchRandDataset(), { batchSize: 2, shuffle: true, numWorkers: 2, persistentWorkers: true, keepBatches: true });
+    check(loader, want["2_persistent"][0], "persistent, epoch 0");
+    check(loader, want["2_persistent"][1], "persistent, epoch 1");
+    loader.close();
   });
   it("worker threads may look up many operators at the same time (shared operator table)", () => {
     for (let k = 0; k < 2; k++) {

@@ -9,6 +9,7 @@ import * as crypto from "crypto";
 import { spawn, ChildProcess } from "child_process";
 import * as torch from "../lib";
 import { data, vision } from "../lib";
+import { requirePython, pyJson } from "./io_helpers";
 
 const D = vision.datasets;
 const T = vision.transforms;
@@ -393,5 +394,38 @@ describe("ImageFolder (PNG and JPEG through sharp)", function () {
     expect(() => new D.ImageFolder({ root: path.join(tmp, "no-such-folder") })).to.throw(/is not a directory/);
     fs.mkdirSync(path.join(tmp, "folder4", "empty"), { recursive: true });
     expect(() => new D.ImageFolder({ root: path.join(tmp, "folder4") })).to.throw(/found no valid file for the classes empty/);
+  });
+});
+
+describe("FakeData", () => {
+  it("gives torchvision's images and targets for each index, and leaves the global generator alone", function () {
+    requirePython(this, true);
+    const want = pyJson(`
+import json, numpy as np, torchvision, torchvision.transforms as T
+ds = torchvision.datasets.FakeData(size=3, image_size=(3, 4, 5), num_classes=7, random_offset=2)
+ds2 = torchvision.datasets.FakeData(size=2, image_size=(1, 6, 5), transform=T.ToTensor())
+print(json.dumps({"raw": [[np.asarray(ds[i][0]).tolist(), ds[i][1]] for i in range(3)], "gray": [[ds2[i][0].tolist(), ds2[i][1]] for i in range(2)]}))`);
+    torch.manualSeed(1);
+    const next = torch.tidy(() => torch.rand([1]).item());
+    torch.manualSeed(1);
+    const ds = new vision.datasets.FakeData({ size: 3, imageSize: [3, 4, 5], numClasses: 7, randomOffset: 2 });
+    const ds2 = new vision.datasets.FakeData({ size: 2, imageSize: [1, 6, 5], transform: new vision.transforms.ToTensor() });
+    expect(ds.length).to.equal(3);
+    for (let i = 0; i < 3; i++) {
+      const [img, target] = ds.getItem(i);
+      expect(img).to.be.instanceOf(vision.transforms.HWCImage);
+      expect(img.toArray()).to.deep.equal(want.raw[i][0]);
+      expect(target).to.equal(want.raw[i][1]);
+      img.dispose();
+    }
+    for (let i = 0; i < 2; i++) {
+      const [x, target] = ds2.getItem(i);
+      expect(x.shape).to.deep.equal([1, 6, 5]);
+      (x.toArray() as number[][][]).flat(2).forEach((v, k) => expect(v).to.be.closeTo(want.gray[i][0].flat(2)[k], 1e-7));
+      expect(target).to.equal(want.gray[i][1]);
+      x.dispose();
+    }
+    expect(() => ds.getItem(3)).to.throw(RangeError);
+    expect(torch.tidy(() => torch.rand([1]).item())).to.equal(next);
   });
 });

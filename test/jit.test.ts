@@ -340,6 +340,9 @@ torch.jit.script(M()).save(sys.argv[1])`, f);
     const m = jit.load(f);
     expect(m.methodNames.sort()).to.deep.equal(["describe", "forward"]);
     expect(m.runMethod("describe", ["a", "b"])).to.equal("multi:a,b");
+    expect(m.describe(["c"])).to.equal("multi:c");  // other methods by name, as in Python
+    expect(m.noSuchMethod).to.equal(undefined);
+    expect(m instanceof jit.ScriptModule).to.equal(true);
     expect(m.attr("name")).to.equal("multi");
     expect(m.attr("k")).to.equal(3);
     const x = torch.ones([1, 2]);

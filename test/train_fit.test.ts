@@ -61,6 +61,42 @@ describe("train.fit", function () {
     torch.dispose([x, y, p, direct]); model.dispose();
   });
 
+  it("validationSplit splits where Keras does: the first floor(n * (1 - split)) samples train", async () => {
+    const [x, y] = blobs(10);
+    const ds = { length: 10, getItem: (i: number) => [x.index(i), Number(y.index(i).item())] };
+    for (const d of [[x, y] as [Tensor, Tensor], ds]) {
+      const model = new MLP(4, 4, 2);
+      const h = await train.fit(model, { optimizer: "sgd", loss: "crossEntropy", trainData: d, epochs: 1, batchSize: 4, validationSplit: 0.25, verbose: 0 });
+      expect([h.params.samples, h.params.validationSamples]).to.deep.equal([7, 3]);  // floor(10 * 0.75) = 7
+      model.dispose();
+    }
+    await train.fit(new MLP(4, 4, 2), { optimizer: "sgd", loss: "crossEntropy", trainData: [x, y], validationSplit: 0.95, verbose: 0 })
+      .then(() => { throw new Error("no error"); }, (e) => expect(e.message).to.match(/empty split/));
+    torch.dispose([x, y]);
+  });
+
+  it("accuracy is Keras': binary for one output per sample ([N, 1]), sparse or categorical otherwise", async () => {
+    torch.tidy(() => {
+      const t = (a: any) => torch.tensor(a);
+      expect(train.countCorrect(t([[0.9], [0.2], [0.7]]), t([[1.0], [1.0], [0.0]]))).to.equal(1);  // was 3 (argmax of one column)
+      expect(train.countCorrect(t([[0.9], [0.2], [0.7]]), t([1.0, 0.0, 0.0]))).to.equal(2);
+      expect(train.countCorrect(t([0.9, 0.2, 0.7]), t([1.0, 0.0, 1.0]))).to.equal(3);
+      expect(train.countCorrect(t([[0.1, 0.9], [0.8, 0.2]]), t([1, 1]))).to.equal(1);
+      expect(train.countCorrect(t([[0.1, 0.9], [0.8, 0.2]]), t([[1], [0]]))).to.equal(2);  // class indices as [N, 1]
+      expect(train.countCorrect(t([[0.1, 0.9], [0.8, 0.2]]), t([[0.0, 1.0], [0.0, 1.0]]))).to.equal(1);
+    });
+    // a sigmoid output [N, 1] with BCE: the accuracy fit() reports is the thresholded one
+    const [x, y] = blobs(64);
+    const yf = torch.tidy(() => y.to(torch.float32).unsqueeze(1));
+    const model = new MLP(4, 8, 1);
+    const sig = { ...model, training: true, forward: (v: Tensor) => model.forward(v).sigmoid(), parameters: () => model.parameters(),
+      train: () => sig, eval: () => sig };
+    const h = await train.fit(sig, { optimizer: "adam", loss: "bce", metrics: ["accuracy"], trainData: [x, yf], validationData: [x, yf], epochs: 1, verbose: 0 });
+    const want = torch.tidy(() => torch.noGrad(() => model.forward(x).sigmoid().gt(0.5).eq(yf.gt(0.5)).to(torch.float64).mean().item()));
+    expect(h.get("val_accuracy")[0]).to.be.closeTo(want, 1e-9);
+    torch.dispose([x, y, yf]); model.dispose();
+  });
+
   it("keeps torch.memory().liveTensors constant from epoch to epoch and batch to batch", async () => {
     const [x, y] = blobs(256);
     const model = new MLP(4, 8, 2);

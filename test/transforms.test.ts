@@ -45,6 +45,18 @@ function runCase(c: any, img: torch.Tensor): torch.Tensor {
   if (op === "erase") return torch.tidy(() => F.erase(img, p.i, p.j, p.h, p.w, torch.tensor(p.v).view([-1, 1, 1])));
   if (op.startsWith("resize_")) return F.resize(img, p.size, { interpolation: p.interpolation, antialias: p.antialias });
   if (op === "resized_crop") return F.resizedCrop(img, p.top, p.left, p.height, p.width, p.size);
+  if (op.startsWith("gaussian_blur")) return F.gaussianBlur(img, p.kernelSize, p.sigma);
+  if (op === "invert") return F.invert(img);
+  if (op.startsWith("perspective_")) return F.perspective(img, p.start, p.end, { interpolation: p.interpolation, fill: p.fill });
+  if (op === "five_crop") return torch.tidy(() => torch.stack(F.fiveCrop(img, p.size), 0));
+  if (op.startsWith("ten_crop")) return torch.tidy(() => torch.stack(new T.TenCrop(p.size, p.vertical).forward(img), 0));
+  if (op === "solarize") return F.solarize(img, p.threshold);
+  if (op === "posterize") return F.posterize(img, p.bits);
+  if (op === "autocontrast") return F.autocontrast(img);
+  if (op === "equalize") return F.equalize(img);
+  if (op === "equalize_flat") return torch.tidy(() => F.equalize(torch.cat([img.narrow(0, 0, 2), torch.fullLike(img.narrow(0, 0, 1), 9)], 0)));
+  if (op === "autocontrast_flat") return torch.tidy(() => F.autocontrast(torch.cat([img.narrow(0, 0, 2), torch.fullLike(img.narrow(0, 0, 1), 9)], 0)));
+  if (op.startsWith("sharpness_")) return F.adjustSharpness(img, p.factor);
   if (op === "normalize") return F.normalize(img, p.mean, p.std);
   if (op === "to_tensor") return torch.tidy(() => new T.ToTensor().forward(T.asHWCImage(img.permute(1, 2, 0))));
   if (op === "convert_dtype") return F.convertImageDtype(img, torch.float32);
@@ -54,7 +66,7 @@ function runCase(c: any, img: torch.Tensor): torch.Tensor {
 
 /** Tolerances: exact where torchvision is exact; one grey level / float32 rounding where resampling differs in the last bit. */
 function tolerance(name: string, dtype: string): number {
-  const resampled = /rotate|affine|resize|hue|resized_crop/.test(name);
+  const resampled = /rotate|affine|resize|hue|resized_crop|erspective/.test(name);
   if (dtype === "uint8") return resampled ? 1 : 0;
   return resampled ? 2e-5 : 1e-6;
 }
@@ -87,6 +99,18 @@ function makeSeeded(c: any): any {
     case "ColorJitter": return new T.ColorJitter({ brightness: p.brightness, contrast: p.contrast, saturation: p.saturation, hue: p.hue });
     case "RandomErasing": case "RandomErasingRandom": return new T.RandomErasing({ p: p.p, value: p.value });
     case "RandomGrayscale": return new T.RandomGrayscale(p.p);
+    case "GaussianBlur": return new T.GaussianBlur(p.kernelSize, p.sigma);
+    case "RandomInvert": return new T.RandomInvert();
+    case "RandomSolarize": return new T.RandomSolarize(p.threshold);
+    case "RandomAdjustSharpness": return new T.RandomAdjustSharpness(p.sharpnessFactor);
+    case "RandomAutocontrast": return new T.RandomAutocontrast();
+    case "RandomPosterize": return new T.RandomPosterize(p.bits);
+    case "RandomEqualize": return new T.RandomEqualize();
+    case "RandomPerspective": return new T.RandomPerspective({ distortionScale: p.distortionScale, p: p.p });
+    case "AutoAugment_imagenet": case "AutoAugment_cifar10": case "AutoAugment_svhn": return new T.AutoAugment(p.policy);
+    case "RandAugment": return new T.RandAugment();
+    case "RandAugmentBilinear": return new T.RandAugment({ numOps: p.numOps, magnitude: p.magnitude, numMagnitudeBins: p.numMagnitudeBins, interpolation: p.interpolation, fill: p.fill });
+    case "TrivialAugmentWide": return new T.TrivialAugmentWide();
   }
   throw new Error(`no JS transform for ${c.name}`);
 }
@@ -145,6 +169,12 @@ describe("vision.transforms on HWCImages and composition", () => {
       expect(r).to.be.instanceOf(T.HWCImage);
       const aa = F.resize(inputs.big, [7, 9], { antialias: true });
       expect(r.permute(2, 0, 1).equal(aa)).to.equal(true);
+      // nearest never antialiases (PIL's NEAREST works on images; only an explicit antialias: true is refused)
+      for (const near of [new T.Resize([7, 9], { interpolation: "nearest" }).forward(hwc), F.resize(hwc, [7, 9], { interpolation: "nearest" }),
+        F.resizedCrop(hwc, 0, 0, 8, 8, [5, 5], { interpolation: "nearest" }), new T.RandomResizedCrop(5, { interpolation: "nearest" }).forward(hwc)])
+        expect(near).to.be.instanceOf(T.HWCImage);
+      expect(new T.Resize([7, 9], { interpolation: "nearest" }).forward(hwc).permute(2, 0, 1).equal(F.resize(inputs.big, [7, 9], { interpolation: "nearest" }))).to.equal(true);
+      expect(() => F.resize(hwc, [7, 9], { interpolation: "nearest", antialias: true })).to.throw(/Antialias/);
     });
   });
   it("transforms can be made with or without new (T.Compose([...]) as in Python)", () => {
@@ -220,12 +250,53 @@ describe("vision.transforms batches: one call, per-sample parameters", () => {
       expect(new Set(angles.map((a) => a.toFixed(3))).size).to.equal(6);
     });
   });
-  it("RandomAffine, ColorJitter, RandomErasing, RandomResizedCrop and RandomGrayscale keep batch shape and vary per sample", () => {
+  it("GaussianBlur on a batch blurs each sample with its own sigma (matches F.gaussianBlur for that sigma)", () => {
+    torch.manualSeed(9);
+    torch.tidy(() => {
+      const x = inputs.f32.unsqueeze(0).expand([5, 3, 9, 11]).contiguous();
+      const out = new T.GaussianBlur([5, 3], [0.1, 2.0]).forward(x);
+      torch.manualSeed(9);
+      const sigmas = Array.from(torch.empty([5]).uniform_(0.1, 2.0).data() as Float32Array);
+      sigmas.forEach((sg, b) => expect(maxDiff(out.select(0, b), F.gaussianBlur(inputs.f32, [5, 3], sg))).to.be.below(1e-6));
+      const hwc = T.asHWCImage(inputs.u8.permute(1, 2, 0).contiguous());
+      const blurred = F.gaussianBlur(hwc, 3);
+      expect(blurred).to.be.instanceOf(T.HWCImage);
+      expect(blurred.permute(2, 0, 1).equal(F.gaussianBlur(inputs.u8, 3))).to.equal(true);
+      expect(() => new T.GaussianBlur(4)).to.throw(/odd and positive/);
+      expect(() => F.gaussianBlur(inputs.f32, 3, 0)).to.throw(/positive/);
+      expect(() => F.posterize(inputs.f32, 3)).to.throw(TypeError, /uint8/);
+    });
+  });
+  it("AutoAugment, RandAugment, TrivialAugmentWide: HWCImages stay HWCImages; a batch draws per sample; float images are refused where torchvision refuses; FiveCrop/TenCrop keep the kind", () => {
+    torch.manualSeed(10);
+    torch.tidy(() => {
+      const hwc = T.asHWCImage(inputs.u8.permute(1, 2, 0).contiguous());
+      for (const tr of [new T.AutoAugment("svhn"), new T.RandAugment({ numOps: 3 }), new T.TrivialAugmentWide(), new T.RandomPerspective({ p: 1 })]) {
+        const one = tr.forward(hwc);
+        expect(one, String(tr)).to.be.instanceOf(T.HWCImage);
+        expect(one.shape).to.deep.equal(hwc.shape);
+        const batch = inputs.u8.unsqueeze(0).expand([8, 3, 9, 11]).contiguous();
+        const out = tr.forward(batch);
+        expect(out.shape).to.deep.equal([8, 3, 9, 11]);
+        const distinct = new Set(out.unbind(0).map((t) => Array.from(t.data() as Uint8Array).join()));
+        expect(distinct.size, `${tr} varies per sample`).to.be.at.least(2);
+      }
+      expect(() => F.equalize(inputs.f32)).to.throw(TypeError, /uint8/);
+      const crops = new T.FiveCrop(4).forward(hwc);
+      expect(crops).to.have.length(5);
+      crops.forEach((c: any) => { expect(c).to.be.instanceOf(T.HWCImage); expect(c.shape).to.deep.equal([4, 4, 3]); });
+      expect(crops[3].permute(2, 0, 1).equal(F.crop(inputs.u8, 5, 7, 4, 4))).to.equal(true);
+      expect(() => new T.TenCrop(10).forward(hwc)).to.throw(/bigger than input size/);
+      expect(() => new T.AutoAugment("nope" as any)).to.throw(/not recognized/);
+    });
+  });
+  it("RandomAffine, ColorJitter, RandomErasing, RandomResizedCrop, RandomGrayscale, GaussianBlur, RandomInvert & co. keep batch shape and vary per sample", () => {
     torch.manualSeed(8);
     torch.tidy(() => {
       const xf = inputs.f32.unsqueeze(0).expand([B, 3, 9, 11]).contiguous();
       for (const tr of [new T.RandomAffine(10, { translate: [0.2, 0.2], scale: [0.8, 1.2] }), new T.ColorJitter(0.4, 0.4, 0.4, 0.1),
-        new T.RandomErasing({ p: 0.5 }), new T.RandomResizedCrop([9, 11]), new T.RandomGrayscale(0.5)]) {
+        new T.RandomErasing({ p: 0.5 }), new T.RandomResizedCrop([9, 11]), new T.RandomGrayscale(0.5), new T.GaussianBlur(5),
+        new T.RandomInvert(), new T.RandomSolarize(0.4), new T.RandomAdjustSharpness(2), new T.RandomAutocontrast()]) {
         for (const x of [xf, batch]) {
           const out = tr.forward(x);
           expect(out.shape, String(tr)).to.deep.equal(x.shape);
@@ -233,7 +304,8 @@ describe("vision.transforms batches: one call, per-sample parameters", () => {
           const flat = out.reshape([B, -1]);
           const distinct = new Set<string>();
           for (let b = 0; b < 16; b++) distinct.add(Array.from(flat.select(0, b).to(torch.float64).data() as Float64Array).slice(0, 99).join());
-          expect(distinct.size, `${tr} varies per sample`).to.be.at.least(tr instanceof T.RandomGrayscale ? 2 : 3);
+          const twoWay = [T.RandomGrayscale, T.RandomInvert, T.RandomSolarize, T.RandomAdjustSharpness, T.RandomAutocontrast].some((c) => tr instanceof c);
+          expect(distinct.size, `${tr} varies per sample`).to.be.at.least(twoWay ? 2 : 3);
           if (x.dtype === torch.float32 && !(tr instanceof T.RandomErasing)) {
             expect(out.min().item()).to.be.at.least(-1e-6);
             expect(out.max().item()).to.be.at.most(1 + 1e-6);

@@ -8,7 +8,8 @@
 //    module, or the main thread.
 // Random transforms draw from a generator seeded per batch from one seed taken (like Python's base seed) from
 // the loader's generator or the global one when iteration starts, so a given torch.manualSeed gives the same
-// batches whatever numWorkers is.
+// batches whatever numWorkers is. Other random calls in a dataset (torch.rand, ...) draw as in PyTorch: from the
+// global generator in the main thread, from a worker's own generator (seeded base seed + worker id) in a worker.
 import * as path from "path";
 import { Worker, MessageChannel, receiveMessageOnPort } from "worker_threads";
 import { native } from "../native";
@@ -549,6 +550,19 @@ export class DataLoader<T = any, B = any> implements Iterable<B>, AsyncIterable<
     e.endEpoch();
     if (e !== this.engine) e.close();
   }
+  private firstSeed: bigint | null = null;
+  private epochs = 0;
+  /**
+   * @internal The base seed of a new epoch, drawn (as Python's iterator does) from the loader's generator or the
+   * global one. With persistent workers Python draws it once and later epochs reuse the iterator, so the global
+   * stream (and the sampler's next seed) advances as Python's; the per-batch transform seeds still change each epoch.
+   */
+  _epochSeed(): bigint {
+    const e = this.epochs++;
+    if (!(this.persistentWorkers && this.numWorkers > 0)) return BigInt.asUintN(64, drawSeed(this.generator));
+    if (this.firstSeed === null) this.firstSeed = BigInt.asUintN(64, drawSeed(this.generator));
+    return e === 0 ? this.firstSeed : batchSeed(this.firstSeed, -1 - e);
+  }
   /** Stops persistent worker threads now (without persistentWorkers they stop at the end of each epoch). */
   close(): void { if (this.engine) { this.engine.close(); this.engine = null; } }
 
@@ -595,7 +609,7 @@ export class DataLoaderIterator<B> implements IterableIterator<B>, AsyncIterable
   private owned: Tensor[] = [];
 
   constructor(private readonly loader: DataLoader<any, B>) {
-    this.baseSeed = BigInt.asUintN(64, drawSeed(loader.generator));
+    this.baseSeed = loader._epochSeed();
     this.indexIter = loader._indexIterator();
     this.engine = loader._engine(this.baseSeed);
   }

@@ -44,10 +44,13 @@ export function isMapStyle(ds: any): boolean {
 export function isIterableStyle(ds: any): boolean {
   return ds && !isMapStyle(ds) && (typeof ds[Symbol.iterator] === "function" || typeof ds[Symbol.asyncIterator] === "function");
 }
-/** ds.getItem(i), or ds[i] for arrays. */
+/** ds.getItem(i), or ds[i] for arrays (negative i counts from the end, as a Python list's index). */
 export function itemOf<T>(ds: DatasetLike<T>, i: number): T {
   const d: any = ds;
-  return typeof d.getItem === "function" ? d.getItem(i) : d[i];
+  if (typeof d.getItem === "function") return d.getItem(i);
+  const n = d.length;
+  if (!Number.isInteger(i) || i < -n || i >= n) throw new RangeError(`list index ${i} out of range for a dataset of ${n} items`);
+  return d[i < 0 ? i + n : i];
 }
 export function lengthOf(ds: any): number {
   const n = ds?.length;

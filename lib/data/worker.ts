@@ -7,6 +7,7 @@ import { Tensor } from "../tensor";
 import { itemOf } from "./dataset";
 import { defaultCollate, tensorsIn } from "./collate";
 import { Packer, Unpacker, _setWorkerInfo } from "./worker_pack";
+import { _setThreadGenerator } from "../_rng";
 
 const wd = workerData as { port: any; signal: SharedArrayBuffer; dataset: any; collate: boolean; id: number; numWorkers: number; seed: string };
 const sig = new Int32Array(wd.signal);
@@ -25,6 +26,8 @@ let dataset: any;
 try {
   dataset = new Unpacker().unpack(wd.dataset);
   _setWorkerInfo({ id: wd.id, numWorkers: wd.numWorkers, seed: BigInt(wd.seed), dataset });
+  // torch.rand & co. in the dataset draw from this worker's own generator, seeded base_seed + id as PyTorch seeds a worker
+  _setThreadGenerator(new Generator().manualSeed(BigInt(wd.seed)));
   post({ type: "ready" });
 } catch (e) {
   post({ type: "init-error", error: errInfo(e) });

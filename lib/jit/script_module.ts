@@ -14,14 +14,28 @@ export type ScriptValue = Tensor | number | boolean | string | null | ScriptValu
  * torchts optimizer fine-tunes the module in place; `save()` writes a file Python's torch.jit.load reads.
  */
 export class ScriptModule {
+  /** The module's other TorchScript methods, callable by name as in Python: `m.encode(x)` is `m.runMethod("encode", x)`. */
+  [method: string]: any;
   /** @internal native handle */
   readonly _h: any;
   private _params: [string, Tensor][] | null = null;
   private _buffers: [string, Tensor][] | null = null;
   private _children: [string, ScriptModule][] | null = null;  // the same objects each call (their tensors are cached)
+  private _methods: Set<string> | null = null;
 
   /** @internal */
-  constructor(handle: any) { this._h = handle; }
+  constructor(handle: any) {
+    this._h = handle;
+    // names that are not properties of the class resolve to the module's methods (m.forward stays the class's)
+    return new Proxy(this, {
+      get(target, prop, receiver) {
+        if (typeof prop !== "string" || prop in target) return Reflect.get(target, prop, receiver);
+        target._methods ??= new Set(target.methodNames);
+        if (target._methods.has(prop)) return (...args: any[]) => target.runMethod(prop, ...args);
+        return undefined;
+      },
+    });
+  }
 
   /** The TorchScript class name (__torch__.MyNet). */
   get typeName(): string { return native.JitTypeName(this._h); }

@@ -97,12 +97,21 @@ function isClassificationLoss(loss: LossSpec): boolean {
   return name === "CrossEntropyLoss" || name === "NLLLoss";
 }
 
-/** Correct predictions in a batch: argmax over classes against class indices (or against argmax of one-hot/probabilities). */
+/**
+ * Correct predictions in a batch, picked as Keras' "accuracy" does: one output per sample ([N] or [N, 1]) is binary
+ * (output > 0.5 against target > 0.5); otherwise argmax over classes against class indices ([N] or [N, 1]), or
+ * against the argmax of one-hot/probability targets.
+ */
 export function countCorrect(out: Tensor, y: Tensor): number {
   return tidy(() => {
-    if (out.dim() < 2) return out.gt(0.5).eq(y.gt(0.5)).sum().item();
+    const n = out.shape[0];
+    if (out.dim() < 2 || out.shape[out.dim() - 1] === 1) {
+      const o = out.reshape([n, -1]), t = y.reshape([n, -1]);
+      return o.gt(0.5).eq(t.gt(0.5)).to(dt.float64).mean([1]).sum().item();
+    }
     const pred = out.argmax(1);
-    const target = y.dim() === out.dim() && y.isFloatingPoint() ? y.argmax(1) : y;
+    let target = y;
+    if (y.dim() === out.dim()) target = y.shape[y.dim() - 1] === 1 ? y.squeeze(-1) : y.argmax(1);
     return pred.eq(target).sum().item();
   });
 }
@@ -264,17 +273,22 @@ function toBatches(d: DataSpec, batchSize: number): Batches {
   throw new TypeError("data must be [x, y] tensors, a dataset with length/getItem(), or an iterable of [x, y] batches");
 }
 
+/** Keras' split point: the first floor(n * (1 - split)) samples train, the rest validate. */
+function kerasSplitAt(n: number, split: number): number {
+  const at = Math.floor(n * (1 - split));
+  if (at === 0 || at === n) throw new RangeError(`validationSplit ${split} of ${n} samples leaves an empty split`);
+  return at;
+}
+
 function splitData(d: DataSpec, split: number, batchSize: number, valBatch: number): [Batches, Batches] {
   if (!(split > 0 && split < 1)) throw new RangeError(`validationSplit must be in (0, 1), got ${split}`);
   if (isTensorPair(d)) {
-    const n = d[0].shape[0], nVal = Math.floor(n * split), nTr = n - nVal;
-    if (nVal === 0 || nTr === 0) throw new RangeError(`validationSplit ${split} of ${n} samples leaves an empty split`);
+    const n = d[0].shape[0], nTr = kerasSplitAt(n, split), nVal = n - nTr;
     const [xt, yt, xv, yv] = [d[0].narrow(0, 0, nTr), d[1].narrow(0, 0, nTr), d[0].narrow(0, nTr, nVal), d[1].narrow(0, nTr, nVal)];
     return [tensorBatches(xt, yt, batchSize, [xt, yt]), tensorBatches(xv, yv, valBatch, [xv, yv])];
   }
   if (isMapDataset(d)) {
-    const n = d.length, nVal = Math.floor(n * split), nTr = n - nVal;
-    if (nVal === 0 || nTr === 0) throw new RangeError(`validationSplit ${split} of ${n} samples leaves an empty split`);
+    const n = d.length, nTr = kerasSplitAt(n, split);
     const all = Array.from({ length: n }, (_, i) => i);
     return [datasetBatches(d, batchSize, all.slice(0, nTr)), datasetBatches(d, valBatch, all.slice(nTr))];
   }

@@ -250,6 +250,8 @@ function interpolate(x: Tensor, size: [number, number], mode: Interpolation, ant
   throw new RangeError(`interpolation must be nearest, bilinear or bicubic, got ${mode}`);
 }
 /** torchvision F_t.resize on [.., C, H, W]: computes in float, rounds back for integer images. */
+/** The default antialias: PIL's (HWCImages) filters when it interpolates (bilinear, bicubic), never for nearest. */
+function pilAntialias(img: any, mode: Interpolation): boolean { return img instanceof HWCImage && mode !== "nearest"; }
 function resizeT(img: Tensor, size: number | number[], interpolation: Interpolation = "bilinear", maxSize?: number | null, antialias = false): Tensor {
   const [, h, w] = dims(img);
   const [oh, ow] = resizedOutputSize(h, w, size, maxSize);
@@ -347,6 +349,44 @@ function affineBatch(x: Tensor, mats: number[][], mode: "nearest" | "bilinear", 
   const theta = tensor(mats, { dtype, device: x.device }).view([mats.length, 2, 3]);
   const grid = affineGrid(theta, W, H, ow ?? W, oh ?? H);
   return gridTransform(x, grid, mode, fillList(fill, C));
+}
+
+/** torchvision's _get_perspective_coeffs: (a, b, c, d, e, f, g, h) by least squares (gels) in float32. */
+function perspectiveCoeffs(startpoints: number[][], endpoints: number[][]): number[] {
+  if (startpoints.length !== 4 || endpoints.length !== 4) throw new RangeError("perspective: startpoints and endpoints need 4 points each");
+  return tidy(() => {
+    const rows: number[][] = [];
+    endpoints.forEach((p1, i) => {
+      const p2 = startpoints[i];
+      rows.push([p1[0], p1[1], 1, 0, 0, 0, -p2[0] * p1[0], -p2[0] * p1[1]]);
+      rows.push([0, 0, 0, p1[0], p1[1], 1, -p2[1] * p1[0], -p2[1] * p1[1]]);
+    });
+    const a = tensor(rows, { dtype: dt.float32 }), b = tensor(startpoints.flat(), { dtype: dt.float32 });
+    const res: Tensor[] = callOp("aten::linalg_lstsq", a, b, null, { driver: "gels" });
+    return Array.from(res[0].data() as Float32Array);
+  });
+}
+/** torchvision's _perspective_grid: output pixel centres mapped through the homography, in grid_sample's [-1, 1]. */
+function perspectiveGrid(c: number[], ow: number, oh: number, dtype: dt.DType, device: string): Tensor {
+  const theta1 = tensor([[[c[0], c[1], c[2]], [c[3], c[4], c[5]]]], { dtype, device });
+  const theta2 = tensor([[[c[6], c[7], 1], [c[6], c[7], 1]]], { dtype, device });
+  const base = empty([1, oh, ow, 3], { dtype, device });
+  base.select(3, 0).copy_(linspace(0.5, ow + 0.5 - 1, ow, { dtype: dt.float32, device }));
+  base.select(3, 1).copy_(linspace(0.5, oh + 0.5 - 1, oh, { dtype: dt.float32, device }).unsqueeze(-1));
+  base.select(3, 2).fill_(1);
+  const flat = base.view([1, oh * ow, 3]);
+  const g1 = flat.bmm(theta1.transpose(1, 2).div(tensor([0.5 * ow, 0.5 * oh], { dtype, device })));
+  const g2 = flat.bmm(theta2.transpose(1, 2));
+  return g1.div(g2).sub(1).view([1, oh, ow, 2]);
+}
+function perspectiveT(img: Tensor, startpoints: number[][], endpoints: number[][], interpolation: Interpolation = "bilinear", fill: number | number[] | null = null): Tensor {
+  checkInterp(interpolation, ["nearest", "bilinear"], "perspective");
+  const coeffs = perspectiveCoeffs(startpoints, endpoints);
+  const [C, oh, ow] = dims(img);
+  const grid = perspectiveGrid(coeffs, ow, oh, img.isFloatingPoint() ? img.dtype : dt.float32, img.device);
+  const squeeze = img.dim() < 4;
+  const out = gridTransform(squeeze ? img.unsqueeze(0) : img, grid, interpolation as any, fillList(fill, C));
+  return squeeze ? out.squeeze(0) : out;
 }
 
 function checkInterp(mode: string, allowed: string[], who: string): void {
@@ -471,6 +511,109 @@ function adjustHueT(img: Tensor, f: number | Tensor): Tensor {
   return out;
 }
 
+/** Normalised 1-D Gaussian kernels [B, k] in float32 for sigmas [B] (torchvision _get_gaussian_kernel1d, per sample). */
+function gaussianKernel1d(k: number, sigma: Tensor): Tensor {
+  const half = (k - 1) * 0.5;
+  const x = linspace(-half, half, k, { dtype: dt.float32, device: sigma.device });
+  const pdf = exp(x.div(sigma.view([-1, 1])).pow(2).mul(-0.5));
+  return pdf.div(pdf.sum({ dim: 1, keepdim: true }));
+}
+/** Depthwise 2-D convolution of [B, C, H, W] (or [C, H, W]) with per-sample kernels [B, kh, kw], in float; integer images are rounded back. */
+function perSampleConv(img: Tensor, kernels: Tensor, pad: [number, number, number, number] | null): Tensor {
+  const batch = img.dim() === 4;
+  const x4 = batch ? img : img.unsqueeze(0);
+  const [B, C, H, W] = x4.shape;
+  const work = img.isFloatingPoint() ? img.dtype : dt.float32;
+  let x = x4.to(work).reshape([1, B * C, H, W]);
+  if (pad) x = callOp("aten::reflection_pad2d", x, pad);
+  const [kh, kw] = kernels.shape.slice(1);
+  const w = kernels.to(work).unsqueeze(1).expand([B, C, kh, kw]).reshape([B * C, 1, kh, kw]);
+  let y: Tensor = callOp("aten::conv2d", x, w, null, [1, 1], [0, 0], [1, 1], B * C);
+  y = y.reshape([B, C, y.shape[2], y.shape[3]]);
+  if (!img.isFloatingPoint()) y = round(y);
+  y = y.to(img.dtype);
+  return batch ? y : y.squeeze(0);
+}
+function checkKernelSize(kernelSize: number | number[]): [number, number] {
+  const ks = typeof kernelSize === "number" ? [kernelSize, kernelSize] : Array.from(kernelSize);
+  if (ks.length === 1) ks.push(ks[0]);
+  if (ks.length !== 2) throw new RangeError(`If kernel_size is a sequence its length should be 2. Got ${ks.length}`);
+  for (const k of ks) if (!Number.isInteger(k) || k % 2 === 0 || k < 0) throw new RangeError(`kernel_size should have odd and positive integers. Got [${ks}]`);
+  return [ks[0], ks[1]];
+}
+/** torchvision F.gaussian_blur; kernelSize and sigma are [x, y]; sigmas may be [B] tensors (one per sample). */
+function gaussianBlurT(img: Tensor, kernelSize: [number, number], sigma: [number | Tensor, number | Tensor]): Tensor {
+  const [kx, ky] = kernelSize;
+  const sig = (v: number | Tensor) => (v instanceof Tensor ? v.to(dt.float32) : tensor([v], { dtype: dt.float32, device: img.device }));
+  const gx = gaussianKernel1d(kx, sig(sigma[0])), gy = gaussianKernel1d(ky, sig(sigma[1]));
+  const work = img.isFloatingPoint() ? img.dtype : dt.float32;
+  const k2 = gy.to(work).unsqueeze(2).mul(gx.to(work).unsqueeze(1));  // [B, ky, kx], kernel1d_y[:, None] @ kernel1d_x[None, :]
+  return perSampleConv(img, k2, [Math.floor(kx / 2), Math.floor(kx / 2), Math.floor(ky / 2), Math.floor(ky / 2)]);
+}
+function invertT(img: Tensor): Tensor {
+  if (img.dim() < 3) throw new TypeError(`Input image tensor should have at least 3 dimensions, but found ${img.dim()}`);
+  checkChannels(img, [1, 3], "invert");
+  return full([], img.isFloatingPoint() ? 1 : 255, { dtype: img.dtype, device: img.device }).sub(img);
+}
+function posterizeT(img: Tensor, bits: number): Tensor {
+  if (img.dim() < 3) throw new TypeError(`Input image tensor should have at least 3 dimensions, but found ${img.dim()}`);
+  if (img.dtype !== dt.uint8) throw new TypeError(`Only torch.uint8 image tensors are supported, but found ${img.dtype.name}`);
+  checkChannels(img, [1, 3], "posterize");
+  return callOp("aten::bitwise_and", img, -Math.trunc(2 ** (8 - bits)));
+}
+function solarizeT(img: Tensor, threshold: number): Tensor {
+  if (img.dim() < 3) throw new TypeError(`Input image tensor should have at least 3 dimensions, but found ${img.dim()}`);
+  checkChannels(img, [1, 3], "solarize");
+  if (threshold > maxValue(img.dtype)) throw new TypeError("Threshold should be less than bound of img.");
+  return invertT(img).where(img.ge(threshold), img);
+}
+function autocontrastT(img: Tensor): Tensor {
+  if (img.dim() < 3) throw new TypeError(`Input image tensor should have at least 3 dimensions, but found ${img.dim()}`);
+  checkChannels(img, [1, 3], "autocontrast");
+  const bound = img.isFloatingPoint() ? 1 : 255;
+  const work = img.isFloatingPoint() ? img.dtype : dt.float32;
+  let minimum = (callOp("aten::amin", img, [-2, -1], true) as Tensor).to(work);
+  const maximum = (callOp("aten::amax", img, [-2, -1], true) as Tensor).to(work);
+  let scale = callOp("aten::reciprocal", maximum.sub(minimum)).mul(bound);  // Python's bound / t is t.reciprocal() * bound
+  const eq = callOp("aten::isfinite", scale).logicalNot();
+  minimum = minimum.maskedFill(eq, 0);
+  scale = scale.maskedFill(eq, 1);
+  return img.sub(minimum).mul(scale).clamp(0, bound).to(img.dtype);
+}
+/** torchvision's equalize: per channel, a LUT from the cumulative histogram (uint8 images [C, H, W] or [B, C, H, W]). */
+function equalizeT(img: Tensor): Tensor {
+  if (img.dim() < 3 || img.dim() > 4) throw new TypeError(`Input image tensor should have 3 or 4 dimensions, but found ${img.dim()}`);
+  if (img.dtype !== dt.uint8) throw new TypeError(`Only torch.uint8 image tensors are supported, but found ${img.dtype.name}`);
+  checkChannels(img, [1, 3], "equalize");
+  const channel = (c: Tensor): Tensor => {
+    const hist: Tensor = callOp("aten::bincount", c.reshape([-1]).to(dt.int64), null, 256);
+    const counts = Array.from(hist.data() as BigInt64Array, Number);
+    const nonzero = counts.filter((v) => v !== 0);
+    const step = Math.floor(nonzero.slice(0, -1).reduce((a, b) => a + b, 0) / 255);
+    if (step === 0) return c;
+    const lut = new Uint8Array(256);
+    let cum = 0;
+    for (let v = 1; v < 256; v++) { cum += counts[v - 1]; lut[v] = Math.min(255, Math.floor((cum + Math.floor(step / 2)) / step)); }
+    return fromTypedArray(lut).to(c.device).index([c.to(dt.int64)]);
+  };
+  const one = (x: Tensor): Tensor => stack(x.unbind(0).map(channel), 0);
+  return img.dim() === 3 ? one(img) : stack(img.unbind(0).map(one), 0);
+}
+function adjustSharpnessT(img: Tensor, f: number | Tensor): Tensor {
+  if (typeof f === "number" && f < 0) throw new RangeError(`sharpness_factor (${f}) is not non-negative.`);
+  checkChannels(img, [1, 3], "adjust_sharpness");
+  const [, H, W] = dims(img);
+  if (W <= 2 || H <= 2) return img;
+  const B = img.dim() === 4 ? img.shape[0] : 1;
+  const kernel = ones([3, 3], { dtype: img.isFloatingPoint() ? img.dtype : dt.float32, device: img.device });
+  kernel.index([1, 1]).fill_(5);
+  const k = kernel.div(kernel.sum()).unsqueeze(0).expand([B, 3, 3]);
+  const inner = perSampleConv(img, k, null);
+  const degenerate = img.clone();
+  degenerate.narrow(-2, 1, H - 2).narrow(-1, 1, W - 2).copy_(inner);
+  return blend(img, degenerate, f);
+}
+
 function normalizeT(t: Tensor, mean: number[], std: number[], inplace = false): Tensor {
   if (!t.isFloatingPoint()) throw new TypeError(`Input tensor should be a float tensor. Got ${t.dtype}.`);
   if (t.dim() < 3) throw new RangeError(`Expected tensor to be a tensor image of size (..., C, H, W). Got tensor.size() = [${t.shape}]`);
@@ -535,9 +678,9 @@ export const functional = {
   crop: (img: any, top: number, left: number, height: number, width: number) => onImage(img, "crop", (t) => cropT(t, top, left, height, width)),
   centerCrop: (img: any, size: number | number[]) => onImage(img, "center_crop", (t) => centerCropT(t, size)),
   resize: (img: any, size: number | number[], opts: { interpolation?: Interpolation; maxSize?: number; antialias?: boolean } = {}) =>
-    onImage(img, "resize", (t) => resizeT(t, size, opts.interpolation ?? "bilinear", opts.maxSize, opts.antialias ?? img instanceof HWCImage)),
+    onImage(img, "resize", (t) => resizeT(t, size, opts.interpolation ?? "bilinear", opts.maxSize, opts.antialias ?? pilAntialias(img, opts.interpolation ?? "bilinear"))),
   resizedCrop: (img: any, top: number, left: number, height: number, width: number, size: number | number[], opts: { interpolation?: Interpolation; antialias?: boolean } = {}) =>
-    onImage(img, "resized_crop", (t) => resizeT(cropT(t, top, left, height, width), size, opts.interpolation ?? "bilinear", null, opts.antialias ?? img instanceof HWCImage)),
+    onImage(img, "resized_crop", (t) => resizeT(cropT(t, top, left, height, width), size, opts.interpolation ?? "bilinear", null, opts.antialias ?? pilAntialias(img, opts.interpolation ?? "bilinear"))),
   rotate: (img: any, angle: number, opts: { interpolation?: Interpolation; expand?: boolean; center?: number[]; fill?: number | number[] } = {}) =>
     onImage(img, "rotate", (t) => rotateT(t, angle, opts.interpolation ?? "nearest", !!opts.expand, opts.center ?? null, opts.fill ?? null)),
   affine: (img: any, angle: number, translate: [number, number], scale: number, shear: number | number[],
@@ -547,6 +690,25 @@ export const functional = {
   adjustContrast: (img: any, f: number) => onImage(img, "adjust_contrast", (t) => adjustContrastT(t, f)),
   adjustSaturation: (img: any, f: number) => onImage(img, "adjust_saturation", (t) => adjustSaturationT(t, f)),
   adjustHue: (img: any, f: number) => onImage(img, "adjust_hue", (t) => adjustHueT(t, f)),
+  adjustSharpness: (img: any, f: number) => onImage(img, "adjust_sharpness", (t) => adjustSharpnessT(t, f)),
+  /** kernelSize and sigma are [x, y] (or one number); sigma defaults to k * 0.15 + 0.35 per direction, as torchvision's. */
+  gaussianBlur: (img: any, kernelSize: number | number[], sigma?: number | number[] | null) => onImage(img, "gaussian_blur", (t) => {
+    const ks = checkKernelSize(kernelSize);
+    const sg = sigma === undefined || sigma === null ? ks.map((k) => k * 0.15 + 0.35) : typeof sigma === "number" ? [sigma, sigma] : sigma.length === 1 ? [sigma[0], sigma[0]] : Array.from(sigma);
+    if (sg.length !== 2) throw new RangeError(`If sigma is a sequence, its length should be 2. Got ${sg.length}`);
+    for (const v of sg) if (!(v > 0)) throw new RangeError(`sigma should have positive values. Got [${sg}]`);
+    return gaussianBlurT(t, ks, [sg[0], sg[1]]);
+  }),
+  invert: (img: any) => onImage(img, "invert", invertT),
+  posterize: (img: any, bits: number) => onImage(img, "posterize", (t) => posterizeT(t, bits)),
+  solarize: (img: any, threshold: number) => onImage(img, "solarize", (t) => solarizeT(t, threshold)),
+  autocontrast: (img: any) => onImage(img, "autocontrast", autocontrastT),
+  equalize: (img: any) => onImage(img, "equalize", equalizeT),
+  /** startpoints/endpoints: [top-left, top-right, bottom-right, bottom-left] as [x, y]. */
+  perspective: (img: any, startpoints: number[][], endpoints: number[][], opts: { interpolation?: Interpolation; fill?: number | number[] | null } = {}) =>
+    onImage(img, "perspective", (t) => perspectiveT(t, startpoints, endpoints, opts.interpolation ?? "bilinear", opts.fill ?? null)),
+  fiveCrop: (img: any, size: number | number[]): any[] => fiveCrop(img, size),
+  tenCrop: (img: any, size: number | number[], verticalFlip = false): any[] => tenCrop(img, size, verticalFlip),
   rgbToGrayscale: (img: any, numOutputChannels = 1) => onImage(img, "rgb_to_grayscale", (t) => rgbToGrayscaleT(t, numOutputChannels)),
   normalize: (t: Tensor, mean: number[], std: number[], inplace = false) => tidy(() => normalizeT(t, mean, std, inplace)),
   erase: (img: Tensor, i: number, j: number, h: number, w: number, v: Tensor | number, inplace = false) =>
@@ -819,6 +981,73 @@ export const CenterCrop = callable(class CenterCrop extends Transform {
 });
 export type CenterCrop = InstanceType<typeof CenterCrop>;
 
+/** A random perspective distortion with probability p (torchvision RandomPerspective); a batch draws per sample. */
+export const RandomPerspective = callable(class RandomPerspective extends Transform {
+  readonly distortionScale: number;
+  readonly p: number;
+  readonly interpolation: Interpolation;
+  readonly fill: number | number[];
+  constructor(opts: { distortionScale?: number; p?: number; interpolation?: Interpolation; fill?: number | number[] | null } = {}) {
+    super();
+    this.distortionScale = opts.distortionScale ?? 0.5;
+    this.p = opts.p ?? 0.5;
+    this.interpolation = opts.interpolation ?? "bilinear";
+    this.fill = opts.fill ?? 0;
+  }
+  /** [startpoints, endpoints]: the image's corners and where they go (torchvision's draws, in its order). */
+  static getParams(width: number, height: number, distortionScale: number): [number[][], number[][]] {
+    const hh = Math.floor(height / 2), hw = Math.floor(width / 2);
+    const dw = Math.trunc(distortionScale * hw), dh = Math.trunc(distortionScale * hh);
+    const topleft = [randint1(0, dw + 1), randint1(0, dh + 1)];
+    const topright = [randint1(width - dw - 1, width), randint1(0, dh + 1)];
+    const botright = [randint1(width - dw - 1, width), randint1(height - dh - 1, height)];
+    const botleft = [randint1(0, dw + 1), randint1(height - dh - 1, height)];
+    return [[[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], [topleft, topright, botright, botleft]];
+  }
+  forward(img: any): any {
+    const one = (t: Tensor): Tensor => {
+      if (!(rand1() < this.p)) return t;
+      const [, h, w] = dims(t);
+      const [start, end] = RandomPerspective.getParams(w, h, this.distortionScale);
+      return perspectiveT(t, start, end, this.interpolation, this.fill);
+    };
+    return onImage(img, "RandomPerspective", (t, batch) => (batch ? stack(t.unbind(0).map(one), 0) : one(t)));
+  }
+  extraRepr(): string { return `p=${this.p}`; }
+});
+export type RandomPerspective = InstanceType<typeof RandomPerspective>;
+
+/** The four corners and the centre, as torchvision's five_crop: [top-left, top-right, bottom-left, bottom-right, centre]. */
+function fiveCrop(img: any, size: number | number[]): any[] {
+  const [ch, cw] = setupSize(size, "Please provide only two dimensions (h, w) for size.");
+  const [, h, w] = img instanceof HWCImage ? [img.channels, img.height, img.width] : dims(img);
+  if (ch > h || cw > w) throw new RangeError(`Requested crop size (${ch}, ${cw}) is bigger than input size (${h}, ${w})`);
+  const at = (top: number, left: number) => onImage(img, "five_crop", (t) => cropT(t, top, left, ch, cw));
+  return [at(0, 0), at(0, w - cw), at(h - ch, 0), at(h - ch, w - cw), onImage(img, "five_crop", (t) => centerCropT(t, [ch, cw]))];
+}
+/** five_crop of the image and of its flip (horizontal, or vertical with verticalFlip), as torchvision's ten_crop. */
+function tenCrop(img: any, size: number | number[], verticalFlip = false): any[] {
+  const flipped = onImage(img, "ten_crop", verticalFlip ? vflipT : hflipT);
+  try { return [...fiveCrop(img, size), ...fiveCrop(flipped, size)]; } finally { flipped.dispose(); }  // the crops keep its storage
+}
+
+/** The four corners and the centre crop of an image: an array of 5 images (torchvision FiveCrop). */
+export const FiveCrop = callable(class FiveCrop extends Transform {
+  readonly size: [number, number];
+  constructor(size: number | number[]) { super(); this.size = setupSize(size, "Please provide only two dimensions (h, w) for size."); }
+  forward(img: any): any[] { return fiveCrop(img, this.size); }
+  extraRepr(): string { return `size=(${this.size})`; }
+});
+export type FiveCrop = InstanceType<typeof FiveCrop>;
+/** FiveCrop of the image and of its flipped version: an array of 10 images (torchvision TenCrop). */
+export const TenCrop = callable(class TenCrop extends Transform {
+  readonly size: [number, number];
+  constructor(size: number | number[], readonly verticalFlip = false) { super(); this.size = setupSize(size, "Please provide only two dimensions (h, w) for size."); }
+  forward(img: any): any[] { return tenCrop(img, this.size, this.verticalFlip); }
+  extraRepr(): string { return `size=(${this.size}), vertical_flip=${this.verticalFlip}`; }
+});
+export type TenCrop = InstanceType<typeof TenCrop>;
+
 /**
  * Resizes to size ([h, w], or the smaller edge when a number). antialias defaults as torchvision 0.14's: false for
  * tensors, true for HWCImages (PIL always antialiases).
@@ -835,7 +1064,7 @@ export const Resize = callable(class Resize extends Transform {
     this.antialias = opts.antialias ?? null;
   }
   forward(img: any): any {
-    const aa = this.antialias ?? img instanceof HWCImage;
+    const aa = this.antialias ?? pilAntialias(img, this.interpolation);
     return onImage(img, "Resize", (t) => resizeT(t, this.size, this.interpolation, this.maxSize, aa));
   }
   extraRepr(): string { return `size=${JSON.stringify(this.size)}, interpolation=${this.interpolation}, max_size=${this.maxSize}, antialias=${this.antialias}`; }
@@ -880,7 +1109,7 @@ export const RandomResizedCrop = callable(class RandomResizedCrop extends Transf
     return [Math.floor((height - h) / 2), Math.floor((width - w) / 2), h, w];
   }
   forward(img: any): any {
-    const aa = this.antialias ?? img instanceof HWCImage;
+    const aa = this.antialias ?? pilAntialias(img, this.interpolation);
     return onImage(img, "RandomResizedCrop", (t, batch) => {
       const [, H, W] = dims(t);
       if (!batch) {
@@ -1209,6 +1438,278 @@ export const RandomGrayscale = callable(class RandomGrayscale extends Transform 
   extraRepr(): string { return `p=${this.p}`; }
 });
 export type RandomGrayscale = InstanceType<typeof RandomGrayscale>;
+
+/** Blurs with a Gaussian kernel whose sigma is drawn uniformly from [sigma[0], sigma[1]] (per sample for batches). */
+export const GaussianBlur = callable(class GaussianBlur extends Transform {
+  readonly kernelSize: [number, number];
+  readonly sigma: [number, number];
+  constructor(kernelSize: number | number[], sigma: number | [number, number] = [0.1, 2.0]) {
+    super();
+    this.kernelSize = setupSize(kernelSize, "Kernel size should be a tuple/list of two integers");
+    for (const k of this.kernelSize) if (!Number.isInteger(k) || k <= 0 || k % 2 === 0) throw new RangeError("Kernel size value should be an odd and positive number.");
+    if (typeof sigma === "number") {
+      if (sigma <= 0) throw new RangeError("If sigma is a single number, it must be positive.");
+      this.sigma = [sigma, sigma];
+    } else if (Array.isArray(sigma) && sigma.length === 2) {
+      if (!(0 < sigma[0] && sigma[0] <= sigma[1])) throw new RangeError("sigma values should be positive and of the form (min, max).");
+      this.sigma = [sigma[0], sigma[1]];
+    } else throw new RangeError("sigma should be a single number or a list/tuple with length 2.");
+  }
+  static getParams(sigmaMin: number, sigmaMax: number): number { return uniform1(sigmaMin, sigmaMax); }
+  forward(img: any): any {
+    return onImage(img, "GaussianBlur", (t, batch) => {
+      const s = batch ? uniformB(t.shape[0], this.sigma[0], this.sigma[1], "cpu") : GaussianBlur.getParams(this.sigma[0], this.sigma[1]);
+      return gaussianBlurT(t, this.kernelSize, [s, s]);
+    });
+  }
+  extraRepr(): string { return `kernel_size=${JSON.stringify(this.kernelSize)}, sigma=${JSON.stringify(this.sigma)}`; }
+});
+export type GaussianBlur = InstanceType<typeof GaussianBlur>;
+
+/** A transform applied with probability p (per sample for batches), as torchvision's RandomInvert & co. */
+function randomly(img: any, p: number, who: string, op: (t: Tensor) => Tensor): any {
+  if (img instanceof Tensor && img.dim() === 4)
+    return onImage(img, who, (t) => op(t).where(randomMask(t.shape[0], p, t.device), t));
+  if (rand1() < p) return onImage(img, who, op);
+  return img;
+}
+export const RandomInvert = callable(class RandomInvert extends Transform {
+  constructor(readonly p = 0.5) { super(); }
+  forward(img: any): any { return randomly(img, this.p, "RandomInvert", invertT); }
+  extraRepr(): string { return `p=${this.p}`; }
+});
+export type RandomInvert = InstanceType<typeof RandomInvert>;
+export const RandomPosterize = callable(class RandomPosterize extends Transform {
+  constructor(readonly bits: number, readonly p = 0.5) { super(); }
+  forward(img: any): any { return randomly(img, this.p, "RandomPosterize", (t) => posterizeT(t, this.bits)); }
+  extraRepr(): string { return `bits=${this.bits},p=${this.p}`; }
+});
+export type RandomPosterize = InstanceType<typeof RandomPosterize>;
+export const RandomSolarize = callable(class RandomSolarize extends Transform {
+  constructor(readonly threshold: number, readonly p = 0.5) { super(); }
+  forward(img: any): any { return randomly(img, this.p, "RandomSolarize", (t) => solarizeT(t, this.threshold)); }
+  extraRepr(): string { return `threshold=${this.threshold},p=${this.p}`; }
+});
+export type RandomSolarize = InstanceType<typeof RandomSolarize>;
+export const RandomAdjustSharpness = callable(class RandomAdjustSharpness extends Transform {
+  constructor(readonly sharpnessFactor: number, readonly p = 0.5) { super(); }
+  forward(img: any): any { return randomly(img, this.p, "RandomAdjustSharpness", (t) => adjustSharpnessT(t, this.sharpnessFactor)); }
+  extraRepr(): string { return `sharpness_factor=${this.sharpnessFactor},p=${this.p}`; }
+});
+export type RandomAdjustSharpness = InstanceType<typeof RandomAdjustSharpness>;
+export const RandomAutocontrast = callable(class RandomAutocontrast extends Transform {
+  constructor(readonly p = 0.5) { super(); }
+  forward(img: any): any { return randomly(img, this.p, "RandomAutocontrast", autocontrastT); }
+  extraRepr(): string { return `p=${this.p}`; }
+});
+export type RandomAutocontrast = InstanceType<typeof RandomAutocontrast>;
+export const RandomEqualize = callable(class RandomEqualize extends Transform {
+  constructor(readonly p = 0.5) { super(); }
+  forward(img: any): any { return randomly(img, this.p, "RandomEqualize", equalizeT); }
+  extraRepr(): string { return `p=${this.p}`; }
+});
+export type RandomEqualize = InstanceType<typeof RandomEqualize>;
+
+// ---- automatic augmentation (torchvision.transforms.autoaugment) ----
+export const AutoAugmentPolicy = { IMAGENET: "imagenet", CIFAR10: "cifar10", SVHN: "svhn" } as const;
+export type AutoAugmentPolicy = "imagenet" | "cifar10" | "svhn";
+interface AugmentOptions { interpolation?: Interpolation; fill?: number | number[] | null; }
+
+/** torchvision's _apply_op on a [C, H, W] tensor. */
+function applyOp(img: Tensor, op: string, magnitude: number, interpolation: Interpolation, fill: number[] | null): Tensor {
+  const deg = (m: number) => (Math.atan(m) * 180) / Math.PI;
+  switch (op) {
+    case "ShearX": return affineT(img, 0, [0, 0], 1, [deg(magnitude), 0], interpolation, fill, [0, 0]);
+    case "ShearY": return affineT(img, 0, [0, 0], 1, [0, deg(magnitude)], interpolation, fill, [0, 0]);
+    case "TranslateX": return affineT(img, 0, [Math.trunc(magnitude), 0], 1, [0, 0], interpolation, fill);
+    case "TranslateY": return affineT(img, 0, [0, Math.trunc(magnitude)], 1, [0, 0], interpolation, fill);
+    case "Rotate": return rotateT(img, magnitude, interpolation, false, null, fill);
+    case "Brightness": return adjustBrightnessT(img, 1 + magnitude);
+    case "Color": return adjustSaturationT(img, 1 + magnitude);
+    case "Contrast": return adjustContrastT(img, 1 + magnitude);
+    case "Sharpness": return adjustSharpnessT(img, 1 + magnitude);
+    case "Posterize": return posterizeT(img, Math.trunc(magnitude));
+    case "Solarize": return solarizeT(img, magnitude);
+    case "AutoContrast": return autocontrastT(img);
+    case "Equalize": return equalizeT(img);
+    case "Invert": return invertT(img);
+    case "Identity": return img;
+  }
+  throw new RangeError(`The provided operator ${op} is not recognized.`);
+}
+/** An op's magnitudes (float32 values, as torchvision's tensors) and whether it takes a random sign. */
+type OpSpace = Record<string, [number[] | null, boolean]>;
+function linspaceF(a: number, b: number, n: number): number[] {
+  const t = linspace(a, b, n, { dtype: dt.float32 });
+  const v = Array.from(t.data() as Float32Array); t.dispose(); return v;
+}
+/** 8 - round(arange(n) / ((n - 1) / d)) */
+function posterizeBits(n: number, d: number): number[] {
+  return tidy(() => Array.from(round(arange(n).div((n - 1) / d)).data() as Float32Array, (v) => 8 - v));
+}
+function augmentSpace(n: number, h: number, w: number, identity: boolean): OpSpace {
+  const sp: OpSpace = {};
+  if (identity) sp.Identity = [null, false];
+  Object.assign(sp, {
+    ShearX: [linspaceF(0, 0.3, n), true], ShearY: [linspaceF(0, 0.3, n), true],
+    TranslateX: [linspaceF(0, (150 / 331) * w, n), true], TranslateY: [linspaceF(0, (150 / 331) * h, n), true],
+    Rotate: [linspaceF(0, 30, n), true], Brightness: [linspaceF(0, 0.9, n), true], Color: [linspaceF(0, 0.9, n), true],
+    Contrast: [linspaceF(0, 0.9, n), true], Sharpness: [linspaceF(0, 0.9, n), true], Posterize: [posterizeBits(n, 4), false],
+    Solarize: [linspaceF(255, 0, n), false], AutoContrast: [null, false], Equalize: [null, false],
+  });
+  return sp;
+}
+function fillFor(fill: number | number[] | null | undefined, C: number): number[] | null {
+  if (fill === null || fill === undefined) return null;
+  return typeof fill === "number" ? Array(C).fill(fill) : fill.map(Number);
+}
+/** Runs op on each [C, H, W] image of x (a batch gets independent draws per sample). */
+function eachImage(img: any, who: string, op: (t: Tensor) => Tensor): any {
+  return onImage(img, who, (t, batch) => (batch ? stack(t.unbind(0).map(op), 0) : op(t)));
+}
+const AUTO_POLICIES: Record<AutoAugmentPolicy, [string, number, number | null][][]> = {
+  imagenet: [
+    [["Posterize", 0.4, 8], ["Rotate", 0.6, 9]], [["Solarize", 0.6, 5], ["AutoContrast", 0.6, null]], [["Equalize", 0.8, null], ["Equalize", 0.6, null]],
+    [["Posterize", 0.6, 7], ["Posterize", 0.6, 6]], [["Equalize", 0.4, null], ["Solarize", 0.2, 4]], [["Equalize", 0.4, null], ["Rotate", 0.8, 8]],
+    [["Solarize", 0.6, 3], ["Equalize", 0.6, null]], [["Posterize", 0.8, 5], ["Equalize", 1.0, null]], [["Rotate", 0.2, 3], ["Solarize", 0.6, 8]],
+    [["Equalize", 0.6, null], ["Posterize", 0.4, 6]], [["Rotate", 0.8, 8], ["Color", 0.4, 0]], [["Rotate", 0.4, 9], ["Equalize", 0.6, null]],
+    [["Equalize", 0.0, null], ["Equalize", 0.8, null]], [["Invert", 0.6, null], ["Equalize", 1.0, null]], [["Color", 0.6, 4], ["Contrast", 1.0, 8]],
+    [["Rotate", 0.8, 8], ["Color", 1.0, 2]], [["Color", 0.8, 8], ["Solarize", 0.8, 7]], [["Sharpness", 0.4, 7], ["Invert", 0.6, null]],
+    [["ShearX", 0.6, 5], ["Equalize", 1.0, null]], [["Color", 0.4, 0], ["Equalize", 0.6, null]], [["Equalize", 0.4, null], ["Solarize", 0.2, 4]],
+    [["Solarize", 0.6, 5], ["AutoContrast", 0.6, null]], [["Invert", 0.6, null], ["Equalize", 1.0, null]], [["Color", 0.6, 4], ["Contrast", 1.0, 8]],
+    [["Equalize", 0.8, null], ["Equalize", 0.6, null]],
+  ],
+  cifar10: [
+    [["Invert", 0.1, null], ["Contrast", 0.2, 6]], [["Rotate", 0.7, 2], ["TranslateX", 0.3, 9]], [["Sharpness", 0.8, 1], ["Sharpness", 0.9, 3]],
+    [["ShearY", 0.5, 8], ["TranslateY", 0.7, 9]], [["AutoContrast", 0.5, null], ["Equalize", 0.9, null]], [["ShearY", 0.2, 7], ["Posterize", 0.3, 7]],
+    [["Color", 0.4, 3], ["Brightness", 0.6, 7]], [["Sharpness", 0.3, 9], ["Brightness", 0.7, 9]], [["Equalize", 0.6, null], ["Equalize", 0.5, null]],
+    [["Contrast", 0.6, 7], ["Sharpness", 0.6, 5]], [["Color", 0.7, 7], ["TranslateX", 0.5, 8]], [["Equalize", 0.3, null], ["AutoContrast", 0.4, null]],
+    [["TranslateY", 0.4, 3], ["Sharpness", 0.2, 6]], [["Brightness", 0.9, 6], ["Color", 0.2, 8]], [["Solarize", 0.5, 2], ["Invert", 0.0, null]],
+    [["Equalize", 0.2, null], ["AutoContrast", 0.6, null]], [["Equalize", 0.2, null], ["Equalize", 0.6, null]], [["Color", 0.9, 9], ["Equalize", 0.6, null]],
+    [["AutoContrast", 0.8, null], ["Solarize", 0.2, 8]], [["Brightness", 0.1, 3], ["Color", 0.7, 0]], [["Solarize", 0.4, 5], ["AutoContrast", 0.9, null]],
+    [["TranslateY", 0.9, 9], ["TranslateY", 0.7, 9]], [["AutoContrast", 0.9, null], ["Solarize", 0.8, 3]], [["Equalize", 0.8, null], ["Invert", 0.1, null]],
+    [["TranslateY", 0.7, 9], ["AutoContrast", 0.9, null]],
+  ],
+  svhn: [
+    [["ShearX", 0.9, 4], ["Invert", 0.2, null]], [["ShearY", 0.9, 8], ["Invert", 0.7, null]], [["Equalize", 0.6, null], ["Solarize", 0.6, 6]],
+    [["Invert", 0.9, null], ["Equalize", 0.6, null]], [["Equalize", 0.6, null], ["Rotate", 0.9, 3]], [["ShearX", 0.9, 4], ["AutoContrast", 0.8, null]],
+    [["ShearY", 0.9, 8], ["Invert", 0.4, null]], [["ShearY", 0.9, 5], ["Solarize", 0.2, 6]], [["Invert", 0.9, null], ["AutoContrast", 0.8, null]],
+    [["Equalize", 0.6, null], ["Rotate", 0.9, 3]], [["ShearX", 0.9, 4], ["Solarize", 0.3, 3]], [["ShearY", 0.8, 8], ["Invert", 0.7, null]],
+    [["Equalize", 0.9, null], ["TranslateY", 0.6, 6]], [["Invert", 0.9, null], ["Equalize", 0.6, null]], [["Contrast", 0.3, 3], ["Rotate", 0.8, 4]],
+    [["Invert", 0.8, null], ["TranslateY", 0.0, 2]], [["ShearY", 0.7, 6], ["Solarize", 0.4, 8]], [["Invert", 0.6, null], ["Rotate", 0.8, 4]],
+    [["ShearY", 0.3, 7], ["TranslateX", 0.9, 3]], [["ShearX", 0.1, 6], ["Invert", 0.6, null]], [["Solarize", 0.7, 2], ["TranslateY", 0.6, 7]],
+    [["ShearY", 0.8, 4], ["Invert", 0.8, null]], [["ShearX", 0.7, 9], ["TranslateY", 0.8, 3]], [["ShearY", 0.8, 5], ["AutoContrast", 0.7, null]],
+    [["ShearX", 0.7, 2], ["Invert", 0.1, null]],
+  ],
+};
+function drawInts(high: number, n: number): number[] {
+  const t: Tensor = opRandint({ generator: gen() }, 0, high, [n]);
+  const v = Array.from(t.data() as BigInt64Array, Number); t.dispose(); return v;
+}
+function drawFloats(n: number): number[] { const t: Tensor = opRand({ generator: gen() }, [n]); const v = Array.from(t.data() as Float32Array); t.dispose(); return v; }
+
+/** AutoAugment with a learned policy ("imagenet", "cifar10", "svhn"); uint8 images. */
+export const AutoAugment = callable(class AutoAugment extends Transform {
+  readonly interpolation: Interpolation;
+  readonly fill: number | number[] | null;
+  constructor(readonly policy: AutoAugmentPolicy = "imagenet", opts: AugmentOptions = {}) {
+    super();
+    if (!AUTO_POLICIES[policy]) throw new RangeError(`The provided policy ${policy} is not recognized.`);
+    this.interpolation = opts.interpolation ?? "nearest";
+    this.fill = opts.fill ?? null;
+  }
+  forward(img: any): any {
+    return eachImage(img, "AutoAugment", (t) => {
+      const [C, H, W] = dims(t);
+      const policies = AUTO_POLICIES[this.policy];
+      const [id] = drawInts(policies.length, 1);
+      const probs = drawFloats(2), signs = drawInts(2, 2);
+      const space = augmentSpace(10, H, W, false);
+      space.Invert = [null, false];
+      let x = t;
+      policies[id].forEach(([op, p, mag], i) => {
+        if (!(probs[i] <= p)) return;
+        const [mags, signed] = space[op];
+        let m = mags && mag !== null ? mags[mag] : 0;
+        if (signed && signs[i] === 0) m = -m;
+        x = applyOp(x, op, m, this.interpolation, fillFor(this.fill, C));
+      });
+      return x;
+    });
+  }
+  extraRepr(): string { return `policy=${this.policy}, fill=${JSON.stringify(this.fill)}`; }
+});
+export type AutoAugment = InstanceType<typeof AutoAugment>;
+
+/** RandAugment: numOps ops drawn uniformly, each at the given magnitude (of numMagnitudeBins); uint8 images. */
+export const RandAugment = callable(class RandAugment extends Transform {
+  readonly numOps: number;
+  readonly magnitude: number;
+  readonly numMagnitudeBins: number;
+  readonly interpolation: Interpolation;
+  readonly fill: number | number[] | null;
+  constructor(opts: AugmentOptions & { numOps?: number; magnitude?: number; numMagnitudeBins?: number } = {}) {
+    super();
+    this.numOps = opts.numOps ?? 2;
+    this.magnitude = opts.magnitude ?? 9;
+    this.numMagnitudeBins = opts.numMagnitudeBins ?? 31;
+    this.interpolation = opts.interpolation ?? "nearest";
+    this.fill = opts.fill ?? null;
+  }
+  forward(img: any): any {
+    return eachImage(img, "RandAugment", (t) => {
+      const [C, H, W] = dims(t);
+      const space = augmentSpace(this.numMagnitudeBins, H, W, true);
+      const names = Object.keys(space);
+      let x = t;
+      for (let k = 0; k < this.numOps; k++) {
+        const op = names[randint1(0, names.length)];
+        const [mags, signed] = space[op];
+        let m = mags ? mags[this.magnitude] : 0;
+        if (m === undefined) throw new RangeError(`magnitude ${this.magnitude} is out of range for ${this.numMagnitudeBins} bins`);
+        if (signed && randint1(0, 2)) m = -m;
+        x = applyOp(x, op, m, this.interpolation, fillFor(this.fill, C));
+      }
+      return x;
+    });
+  }
+  extraRepr(): string { return `num_ops=${this.numOps}, magnitude=${this.magnitude}, num_magnitude_bins=${this.numMagnitudeBins}, interpolation=${this.interpolation}, fill=${JSON.stringify(this.fill)}`; }
+});
+export type RandAugment = InstanceType<typeof RandAugment>;
+
+/** TrivialAugmentWide: one op, with a magnitude drawn from numMagnitudeBins; uint8 images. */
+export const TrivialAugmentWide = callable(class TrivialAugmentWide extends Transform {
+  readonly numMagnitudeBins: number;
+  readonly interpolation: Interpolation;
+  readonly fill: number | number[] | null;
+  constructor(opts: AugmentOptions & { numMagnitudeBins?: number } = {}) {
+    super();
+    this.numMagnitudeBins = opts.numMagnitudeBins ?? 31;
+    this.interpolation = opts.interpolation ?? "nearest";
+    this.fill = opts.fill ?? null;
+  }
+  forward(img: any): any {
+    return eachImage(img, "TrivialAugmentWide", (t) => {
+      const [C] = dims(t);
+      const n = this.numMagnitudeBins;
+      const space: OpSpace = {
+        Identity: [null, false], ShearX: [linspaceF(0, 0.99, n), true], ShearY: [linspaceF(0, 0.99, n), true],
+        TranslateX: [linspaceF(0, 32, n), true], TranslateY: [linspaceF(0, 32, n), true], Rotate: [linspaceF(0, 135, n), true],
+        Brightness: [linspaceF(0, 0.99, n), true], Color: [linspaceF(0, 0.99, n), true], Contrast: [linspaceF(0, 0.99, n), true],
+        Sharpness: [linspaceF(0, 0.99, n), true], Posterize: [posterizeBits(n, 6), false], Solarize: [linspaceF(255, 0, n), false],
+        AutoContrast: [null, false], Equalize: [null, false],
+      };
+      const names = Object.keys(space);
+      const op = names[randint1(0, names.length)];
+      const [mags, signed] = space[op];
+      let m = mags ? mags[randint1(0, mags.length)] : 0;
+      if (signed && randint1(0, 2)) m = -m;
+      return applyOp(t, op, m, this.interpolation, fillFor(this.fill, C));
+    });
+  }
+  extraRepr(): string { return `num_magnitude_bins=${this.numMagnitudeBins}, interpolation=${this.interpolation}, fill=${JSON.stringify(this.fill)}`; }
+});
+export type TrivialAugmentWide = InstanceType<typeof TrivialAugmentWide>;
 
 /** Applies the transforms with probability p (per sample for batches). */
 export const RandomApply = callable(class RandomApply extends Transform {

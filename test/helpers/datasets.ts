@@ -73,3 +73,9 @@ export class CachedDataset extends data.Dataset<[torch.Tensor, number]> {
   get length(): number { return this.n; }
   getItem(i: number): [torch.Tensor, number] { return [this.items[i], i]; }
 }
+
+/** Item i: { x: torch.rand([2]), k: torch.randint(0, 100, [1]), i } (scripts/fixtures/data.py has the same in Python). */
+export class TorchRandDataset extends data.Dataset<any> {
+  get length(): number { return 7; }
+  getItem(i: number): any { return { x: torch.rand([2]), k: torch.randint(0, 100, [1]), i }; }
+}
