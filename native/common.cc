@@ -61,6 +61,9 @@ at::Tensor& Get(int32_t id) {
   State& s = S();
   if (id < 0 || static_cast<size_t>(id) >= s.slots.size() || !s.slots[id].defined()) {
     if (id == -1) throw Napi::Error::New(s.env, "Tensor has been disposed");
+    if (id == -2)
+      throw Napi::Error::New(s.env, "Tensor has been disposed: the DataLoader frees each batch when the next one is "
+                                    "requested (pass keepBatches: true, or torch.keep() the tensors you hold on to)");
     throw Napi::Error::New(s.env, "invalid tensor handle " + std::to_string(id));
   }
   return s.slots[id];

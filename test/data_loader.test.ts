@@ -53,6 +53,16 @@ describe("DataLoader: order", () => {
     expect(() => new data.DataLoader(ds, { persistentWorkers: true })).to.throw(/numWorkers > 0/);
     expect(() => new data.DataLoader(42 as any)).to.throw(TypeError);
   });
+  it("[...loader] holds freed batches whose use names the DataLoader; keepBatches keeps them", () => {
+    const ds = new data.TensorDataset(torch.arange(8));
+    const freed = [...new data.DataLoader(ds, { batchSize: 4 })];
+    expect(() => freed[0][0].toArray()).to.throw(/DataLoader frees each batch.*keepBatches/);
+    expect(() => freed[1][0].add(1)).to.throw(/DataLoader frees each batch/);   // the last one too, at the end
+    const kept = [...new data.DataLoader(ds, { batchSize: 4, keepBatches: true })];
+    expect(kept.map((b) => b[0].toArray())).to.deep.equal([[0, 1, 2, 3], [4, 5, 6, 7]]);
+    kept.forEach((b) => b[0].dispose());
+  });
+
   it("IterableDataset: consecutive batches; shuffle is refused", () => {
     class Count extends data.IterableDataset<number> { *[Symbol.iterator]() { for (let i = 0; i < 7; i++) yield i; } }
     const b = [...new data.DataLoader(new Count(), { batchSize: 3, collateFn: (x: number[]) => x })];

@@ -26,7 +26,7 @@ export class PlanBuilder {
   bool(b: boolean): this { return this.num(b ? 1 : 0); }
   /** A tensor (its slot id) or none. */
   t(x: Tensor | null | undefined): this {
-    if (x && x._id < 0) throw new Error("Tensor has been disposed");
+    if (x && x._id < 0) x.shape;   // throws the disposed-tensor error
     return this.num(x ? x._id : -1);
   }
   /** NaN encodes None. */
