@@ -278,6 +278,37 @@ describe("errors", () => {
   });
 });
 
+describe("PyTorch's positional constructor arguments", () => {
+  // Each layer built positionally, as ported code writes it, prints as Python prints the same call.
+  it("layers take their optional arguments positionally, in PyTorch's order", () => {
+    const cases: [nn.Module, string][] = [
+      [new nn.Linear(3, 4, false), "Linear(in_features=3, out_features=4, bias=False)"],  // nn.Linear(3, 4, False)
+      [new nn.Conv2d(3, 8, 3, 2, 1), "Conv2d(3, 8, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1))"],
+      [new nn.Conv2d(4, 8, 3, 1, "same", 2, 2, false, "reflect"),
+        "Conv2d(4, 8, kernel_size=(3, 3), stride=(1, 1), padding=same, dilation=(2, 2), groups=2, bias=False, padding_mode=reflect)"],
+      [new nn.Conv1d(2, 4, 3, 1, 1, { bias: false }), "Conv1d(2, 4, kernel_size=(3,), stride=(1,), padding=(1,), bias=False)"],
+      [new nn.ConvTranspose2d(4, 2, 3, 2, 1, 1), "ConvTranspose2d(4, 2, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), output_padding=(1, 1))"],
+      [new nn.MaxPool2d(3, 2), "MaxPool2d(kernel_size=3, stride=2, padding=0, dilation=1, ceil_mode=False)"],
+      [new nn.MaxPool2d(3, 2, 1, 1, false, true), "MaxPool2d(kernel_size=3, stride=2, padding=1, dilation=1, ceil_mode=True)"],
+      [new nn.MaxPool2d(2, null, 1), "MaxPool2d(kernel_size=2, stride=2, padding=1, dilation=1, ceil_mode=False)"],
+      [new nn.AvgPool2d(3, 2, 1), "AvgPool2d(kernel_size=3, stride=2, padding=1)"],
+      [new nn.BatchNorm2d(3, 1e-3, null, false), "BatchNorm2d(3, eps=0.001, momentum=None, affine=False, track_running_stats=True)"],
+      [new nn.LayerNorm(4, 1e-6, false), "LayerNorm((4,), eps=1e-06, elementwise_affine=False)"],
+      [new nn.GroupNorm(2, 4, 1e-3, false), "GroupNorm(2, 4, eps=0.001, affine=False)"],
+      [new nn.Embedding(10, 3, 0, 1.5), "Embedding(10, 3, padding_idx=0, max_norm=1.5)"],
+    ];
+    for (const [m, py] of cases) expect(m.toString()).to.equal(py);
+    const ap = new nn.AvgPool2d(2, null, 0, true, false, 3);
+    expect([ap.stride, ap.ceilMode, ap.countIncludePad, ap.divisorOverride]).to.deep.equal([2, true, false, 3]);
+    expect(new nn.MaxPool2d(3, 2).forward(torch.zeros([1, 1, 7, 7])).shape).to.deep.equal([1, 1, 3, 3]);
+  });
+  it("an option given twice or arguments after the options object throw a TypeError", () => {
+    expect(() => new nn.Conv2d(3, 8, 3, 2, { stride: 1 } as any)).to.throw(TypeError, /multiple values for option 'stride'/);
+    expect(() => new (nn.Linear as any)(3, 4, { bias: false }, true)).to.throw(TypeError, /last argument/);
+    expect(() => new (nn.Linear as any)(3, 4, false, true)).to.throw(TypeError, /at most 1 optional positional/);
+  });
+});
+
 describe("memory", () => {
   it("a training loop inside tidy keeps liveTensors constant", () => {
     const model = new nn.Sequential(new nn.Linear(4, 8), new nn.BatchNorm1d(8), new nn.ReLU(), new nn.Dropout(0.2), new nn.Linear(8, 3));

@@ -1,7 +1,7 @@
 // Linear and Identity.
 import { Tensor } from "../tensor";
 import { Module, Parameter, pyBool } from "./module";
-import { FactoryOptions, emptyParam } from "./common";
+import { FactoryOptions, emptyParam, optionsOf } from "./common";
 import { Kind, PlanBuilder, builtin, planForward } from "./plan";
 import { kaimingUniform_, uniform_, calculateFanInAndFanOut } from "./init";
 
@@ -13,6 +13,8 @@ export class Identity extends Module {
 }
 builtin(Identity);
 
+export interface LinearOptions extends FactoryOptions { bias?: boolean; }
+
 /** y = x Wᵀ + b (torch.nn.Linear). */
 export class Linear extends Module {
   declare weight: Parameter;
@@ -20,8 +22,10 @@ export class Linear extends Module {
   inFeatures: number;
   outFeatures: number;
 
-  constructor(inFeatures: number, outFeatures: number, opts?: { bias?: boolean } & FactoryOptions) {
+  /** new Linear(3, 4, { bias: false }), or PyTorch's positional form new Linear(3, 4, false). */
+  constructor(inFeatures: number, outFeatures: number, ...args: [opts?: LinearOptions] | [bias?: boolean, opts?: FactoryOptions]) {
     super();
+    const opts = optionsOf<LinearOptions>("Linear", ["bias"], args);
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     this.registerParameter("weight", emptyParam([outFeatures, inFeatures], opts));

@@ -2,7 +2,7 @@
 import { Tensor } from "../tensor";
 import { noGrad } from "../autograd";
 import { Module, Parameter, pyFloat } from "./module";
-import { FactoryOptions, emptyParam } from "./common";
+import { FactoryOptions, emptyParam, optionsOf } from "./common";
 import { Kind, PlanBuilder, builtin, planForward } from "./plan";
 import { normal_ } from "./init";
 
@@ -27,8 +27,11 @@ export class Embedding extends Module {
   scaleGradByFreq: boolean;
   sparse: boolean;
 
-  constructor(numEmbeddings: number, embeddingDim: number, opts?: EmbeddingOptions) {
+  /** new Embedding(n, dim, { paddingIdx, maxNorm, ... }), or PyTorch's positional order (paddingIdx, maxNorm, normType, scaleGradByFreq, sparse). */
+  constructor(numEmbeddings: number, embeddingDim: number, ...args: [opts?: EmbeddingOptions] | [paddingIdx?: number | null, maxNorm?: number | null,
+    normType?: number, scaleGradByFreq?: boolean, sparse?: boolean, opts?: EmbeddingOptions]) {
     super();
+    const opts = optionsOf<EmbeddingOptions>("Embedding", ["paddingIdx", "maxNorm", "normType", "scaleGradByFreq", "sparse"], args);
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;
     let pad = opts?.paddingIdx ?? null;
