@@ -121,3 +121,31 @@ describe("nn.functional equals the layers", () => {
     });
   });
 });
+
+describe("nn.functional takes PyTorch's positional arguments", () => {
+  it("F.max_pool2d(x, 3, 2, 1), F.conv2d(x, w, b, 2, 1), F.layer_norm(x, shape, w, b, eps), ... equal the option forms", () => {
+    const c = new nn.Conv2d(3, 4, 3);
+    check(c, (x) => F.conv2d(x, c.weight, c.bias), [1, 3, 6, 6], "conv2d plain");
+    const cs = new nn.Conv2d(3, 4, 3, { stride: 2, padding: 1, dilation: 1, groups: 1 });
+    check(cs, (x) => F.conv2d(x, cs.weight, cs.bias, 2, 1, 1, 1), [1, 3, 7, 7], "conv2d positional");
+    const t = new nn.ConvTranspose2d(4, 2, 3, { stride: 2, padding: 1, outputPadding: 1, groups: 2 });
+    check(t, (x) => F.convTranspose2d(x, t.weight, t.bias, 2, 1, 1, 2), [1, 4, 3, 3], "conv_transpose2d positional");
+    check(new nn.MaxPool2d(3, { stride: 2, padding: 1, ceilMode: true }), (x) => F.maxPool2d(x, 3, 2, 1, 1, true), [1, 2, 8, 8], "max_pool2d positional");
+    check(new nn.AvgPool2d(3, { stride: 2, padding: 1, countIncludePad: false }), (x) => F.avgPool2d(x, 3, 2, 1, false, false), [1, 2, 7, 7], "avg_pool2d positional");
+    const ln = new nn.LayerNorm(4, { eps: 1e-3 });
+    torch.noGrad(() => { ln.weight!.mul_(2); });
+    check(ln, (x) => F.layerNorm(x, [4], ln.weight, ln.bias, 1e-3), [3, 4], "layer_norm positional");
+    const gn = new nn.GroupNorm(2, 4, { eps: 1e-3 });
+    check(gn, (x) => F.groupNorm(x, 2, gn.weight, gn.bias, 1e-3), [2, 4, 3], "group_norm positional");
+    const bn = new nn.BatchNorm1d(3, { momentum: 0.3 }).eval();
+    check(bn, (x) => F.batchNorm(x, bn.runningMean, bn.runningVar, bn.weight, bn.bias, false, 0.3), [4, 3], "batch_norm positional");
+    torch.tidy(() => {
+      const x = torch.randn([3, 4]);
+      same(F.normalize(x, 1, 0), F.normalize(x, { p: 1, dim: 0 }), "normalize positional");
+      const w = torch.randn([5, 2]);
+      const i = torch.tensor([[0, 1], [4, 1]]);
+      same(F.embedding(i, w, 1), F.embedding(i, w, { paddingIdx: 1 }), "embedding positional");
+    });
+    expect(() => F.maxPool2d(torch.zeros([1, 1, 4, 4]), 2, 2, { stride: 1 } as any)).to.throw(TypeError, /multiple values for option 'stride'/);
+  });
+});

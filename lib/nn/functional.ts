@@ -4,7 +4,7 @@ import { DType, bool as boolDType } from "../dtype";
 import { callOp, bound } from "../ops";
 import { noGrad } from "../autograd";
 import { tidy } from "../memory";
-import { ntuple } from "./common";
+import { ntuple, optionsOf } from "./common";
 
 export type Reduction = "none" | "mean" | "sum";
 /** PyTorch's reduction enum: none 0, mean 1, sum 2. */
@@ -36,18 +36,25 @@ function conv(nd: number, input: Tensor, weight: Tensor, bias: Tensor | null | u
   return callOp(`aten::conv${nd}d`, input, weight, bias ?? null, ntuple(o?.stride ?? 1, nd, "stride"),
     typeof p === "string" ? p : ntuple(p, nd, "padding"), ntuple(o?.dilation ?? 1, nd, "dilation"), o?.groups ?? 1);
 }
-export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvFnOptions): Tensor { return conv(1, input, weight, bias, opts); }
-export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvFnOptions): Tensor { return conv(2, input, weight, bias, opts); }
-export function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvFnOptions): Tensor { return conv(3, input, weight, bias, opts); }
+/** The options after bias: an object, or PyTorch's positional order (stride, padding, dilation, groups). */
+export type ConvFnArgs = [opts?: ConvFnOptions] | [stride?: number | number[], padding?: ConvFnOptions["padding"], dilation?: number | number[], groups?: number];
+const CONV_FN = ["stride", "padding", "dilation", "groups"];
+export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, ...args: ConvFnArgs): Tensor { return conv(1, input, weight, bias, optionsOf("conv1d", CONV_FN, args)); }
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, ...args: ConvFnArgs): Tensor { return conv(2, input, weight, bias, optionsOf("conv2d", CONV_FN, args)); }
+export function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, ...args: ConvFnArgs): Tensor { return conv(3, input, weight, bias, optionsOf("conv3d", CONV_FN, args)); }
 
 export interface ConvTransposeFnOptions { stride?: number | number[]; padding?: number | number[]; outputPadding?: number | number[]; groups?: number; dilation?: number | number[]; }
 function convT(nd: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, o?: ConvTransposeFnOptions): Tensor {
   return callOp(`aten::conv_transpose${nd}d`, input, weight, bias ?? null, ntuple(o?.stride ?? 1, nd), ntuple(o?.padding ?? 0, nd),
     ntuple(o?.outputPadding ?? 0, nd), o?.groups ?? 1, ntuple(o?.dilation ?? 1, nd));
 }
-export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeFnOptions): Tensor { return convT(1, input, weight, bias, opts); }
-export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeFnOptions): Tensor { return convT(2, input, weight, bias, opts); }
-export function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeFnOptions): Tensor { return convT(3, input, weight, bias, opts); }
+/** The options after bias: an object, or PyTorch's positional order (stride, padding, outputPadding, groups, dilation). */
+export type ConvTransposeFnArgs = [opts?: ConvTransposeFnOptions] | [stride?: number | number[], padding?: number | number[],
+  outputPadding?: number | number[], groups?: number, dilation?: number | number[]];
+const CONVT_FN = ["stride", "padding", "outputPadding", "groups", "dilation"];
+export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, ...args: ConvTransposeFnArgs): Tensor { return convT(1, input, weight, bias, optionsOf("conv_transpose1d", CONVT_FN, args)); }
+export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, ...args: ConvTransposeFnArgs): Tensor { return convT(2, input, weight, bias, optionsOf("conv_transpose2d", CONVT_FN, args)); }
+export function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, ...args: ConvTransposeFnArgs): Tensor { return convT(3, input, weight, bias, optionsOf("conv_transpose3d", CONVT_FN, args)); }
 
 /** Pads the last dims: pad = [left, right, top, bottom, ...]; mode constant (with value), reflect, replicate or circular. */
 export function pad(input: Tensor, pad: number[], mode: "constant" | "reflect" | "replicate" | "circular" | { mode?: string; value?: number } = "constant", value?: number): Tensor {
@@ -62,17 +69,25 @@ function verifyBatchSize(size: number[]): void {
   for (let i = 2; i < size.length; i++) p *= size[i];
   if (p === 1) throw new Error(`Expected more than 1 value per channel when training, got input size ${sizeStr(size)}`);
 }
-export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null,
-  opts?: { weight?: Tensor | null; bias?: Tensor | null; training?: boolean; momentum?: number; eps?: number }): Tensor {
+type BatchNormFnOptions = { weight?: Tensor | null; bias?: Tensor | null; training?: boolean; momentum?: number; eps?: number };
+/** Options: an object, or PyTorch's positional order (weight, bias, training, momentum, eps). */
+export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, ...args: [opts?: BatchNormFnOptions] |
+  [weight?: Tensor | null, bias?: Tensor | null, training?: boolean, momentum?: number, eps?: number]): Tensor {
+  const opts = optionsOf<BatchNormFnOptions>("batch_norm", ["weight", "bias", "training", "momentum", "eps"], args);
   const training = !!opts?.training;
   if (training) verifyBatchSize(input.shape);
   return callOp("aten::batch_norm", input, opts?.weight ?? null, opts?.bias ?? null, runningMean, runningVar, training,
     opts?.momentum ?? 0.1, opts?.eps ?? 1e-5, true);
 }
-export function layerNorm(input: Tensor, normalizedShape: number[], opts?: { weight?: Tensor | null; bias?: Tensor | null; eps?: number }): Tensor {
+type NormFnOptions = { weight?: Tensor | null; bias?: Tensor | null; eps?: number };
+/** Options: an object, or PyTorch's positional order (weight, bias, eps). */
+export function layerNorm(input: Tensor, normalizedShape: number[], ...args: [opts?: NormFnOptions] | [weight?: Tensor | null, bias?: Tensor | null, eps?: number]): Tensor {
+  const opts = optionsOf<NormFnOptions>("layer_norm", ["weight", "bias", "eps"], args);
   return callOp("aten::layer_norm", input, normalizedShape, opts?.weight ?? null, opts?.bias ?? null, opts?.eps ?? 1e-5, true);
 }
-export function groupNorm(input: Tensor, numGroups: number, opts?: { weight?: Tensor | null; bias?: Tensor | null; eps?: number }): Tensor {
+/** Options: an object, or PyTorch's positional order (weight, bias, eps). */
+export function groupNorm(input: Tensor, numGroups: number, ...args: [opts?: NormFnOptions] | [weight?: Tensor | null, bias?: Tensor | null, eps?: number]): Tensor {
+  const opts = optionsOf<NormFnOptions>("group_norm", ["weight", "bias", "eps"], args);
   const s = input.shape;
   verifyBatchSize([Math.floor((s[0] * s[1]) / numGroups), numGroups, ...s.slice(2)]);
   return callOp("aten::group_norm", input, numGroups, opts?.weight ?? null, opts?.bias ?? null, opts?.eps ?? 1e-5, true);
@@ -91,7 +106,8 @@ export function instanceNorm(input: Tensor, opts?: { runningMean?: Tensor | null
     use, opts?.momentum ?? 0.1, opts?.eps ?? 1e-5, true);
 }
 /** x / max(‖x‖_p, eps) along dim. */
-export function normalize(input: Tensor, opts?: { p?: number; dim?: number; eps?: number }): Tensor {
+export function normalize(input: Tensor, ...args: [opts?: { p?: number; dim?: number; eps?: number }] | [p?: number, dim?: number, eps?: number]): Tensor {
+  const opts = optionsOf<{ p?: number; dim?: number; eps?: number }>("normalize", ["p", "dim", "eps"], args);
   const n: Tensor = callOp("aten::norm", input, opts?.p ?? 2, [opts?.dim ?? 1], true);
   const c: Tensor = callOp("aten::clamp_min", n, opts?.eps ?? 1e-12);
   const e = c.expandAs(input);
@@ -176,9 +192,13 @@ function maxPool(nd: number, input: Tensor, k: number | number[], o?: PoolFnOpti
   const args = [input, ntuple(k, nd), o?.stride == null ? [] : ntuple(o.stride, nd), ntuple(o?.padding ?? 0, nd), ntuple(o?.dilation ?? 1, nd), !!o?.ceilMode];
   return o?.returnIndices ? callOp(`aten::max_pool${nd}d_with_indices`, ...args) : callOp(`aten::max_pool${nd}d`, ...args);
 }
-export function maxPool1d(input: Tensor, kernelSize: number | number[], opts?: PoolFnOptions): any { return maxPool(1, input, kernelSize, opts); }
-export function maxPool2d(input: Tensor, kernelSize: number | number[], opts?: PoolFnOptions): any { return maxPool(2, input, kernelSize, opts); }
-export function maxPool3d(input: Tensor, kernelSize: number | number[], opts?: PoolFnOptions): any { return maxPool(3, input, kernelSize, opts); }
+/** The options after kernelSize: an object, or PyTorch's positional order (stride, padding, dilation, ceilMode, returnIndices). */
+export type PoolFnArgs = [opts?: PoolFnOptions] | [stride?: number | number[] | null, padding?: number | number[], dilation?: number | number[],
+  ceilMode?: boolean, returnIndices?: boolean];
+const MAXPOOL_FN = ["stride", "padding", "dilation", "ceilMode", "returnIndices"];
+export function maxPool1d(input: Tensor, kernelSize: number | number[], ...args: PoolFnArgs): any { return maxPool(1, input, kernelSize, optionsOf("max_pool1d", MAXPOOL_FN, args)); }
+export function maxPool2d(input: Tensor, kernelSize: number | number[], ...args: PoolFnArgs): any { return maxPool(2, input, kernelSize, optionsOf("max_pool2d", MAXPOOL_FN, args)); }
+export function maxPool3d(input: Tensor, kernelSize: number | number[], ...args: PoolFnArgs): any { return maxPool(3, input, kernelSize, optionsOf("max_pool3d", MAXPOOL_FN, args)); }
 export interface AvgPoolFnOptions { stride?: number | number[] | null; padding?: number | number[]; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null; }
 function avgPool(nd: number, input: Tensor, k: number | number[], o?: AvgPoolFnOptions): Tensor {
   const kk = ntuple(k, nd);
@@ -186,9 +206,13 @@ function avgPool(nd: number, input: Tensor, k: number | number[], o?: AvgPoolFnO
   if (nd > 1) args.push(o?.divisorOverride ?? null);
   return callOp(`aten::avg_pool${nd}d`, ...args);
 }
-export function avgPool1d(input: Tensor, kernelSize: number | number[], opts?: AvgPoolFnOptions): Tensor { return avgPool(1, input, kernelSize, opts); }
-export function avgPool2d(input: Tensor, kernelSize: number | number[], opts?: AvgPoolFnOptions): Tensor { return avgPool(2, input, kernelSize, opts); }
-export function avgPool3d(input: Tensor, kernelSize: number | number[], opts?: AvgPoolFnOptions): Tensor { return avgPool(3, input, kernelSize, opts); }
+/** The options after kernelSize: an object, or PyTorch's positional order (stride, padding, ceilMode, countIncludePad, divisorOverride). */
+export type AvgPoolFnArgs = [opts?: AvgPoolFnOptions] | [stride?: number | number[] | null, padding?: number | number[], ceilMode?: boolean,
+  countIncludePad?: boolean, divisorOverride?: number | null];
+const AVGPOOL_FN = ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"];
+export function avgPool1d(input: Tensor, kernelSize: number | number[], ...args: AvgPoolFnArgs): Tensor { return avgPool(1, input, kernelSize, optionsOf("avg_pool1d", AVGPOOL_FN.slice(0, 4), args)); }
+export function avgPool2d(input: Tensor, kernelSize: number | number[], ...args: AvgPoolFnArgs): Tensor { return avgPool(2, input, kernelSize, optionsOf("avg_pool2d", AVGPOOL_FN, args)); }
+export function avgPool3d(input: Tensor, kernelSize: number | number[], ...args: AvgPoolFnArgs): Tensor { return avgPool(3, input, kernelSize, optionsOf("avg_pool3d", AVGPOOL_FN, args)); }
 function outSize(input: Tensor, o: number | (number | null)[], nd: number): number[] {
   const s = input.shape;
   const l = typeof o === "number" ? new Array(nd).fill(o) : o;
@@ -206,7 +230,10 @@ export function adaptiveMaxPool2d(input: Tensor, outputSize: number | (number | 
 
 // ---- sparse ----
 export interface EmbeddingFnOptions { paddingIdx?: number | null; maxNorm?: number | null; normType?: number; scaleGradByFreq?: boolean; sparse?: boolean; }
-export function embedding(input: Tensor, weight: Tensor, opts?: EmbeddingFnOptions): Tensor {
+/** Options: an object, or PyTorch's positional order (paddingIdx, maxNorm, normType, scaleGradByFreq, sparse). */
+export function embedding(input: Tensor, weight: Tensor, ...args: [opts?: EmbeddingFnOptions] | [paddingIdx?: number | null, maxNorm?: number | null,
+  normType?: number, scaleGradByFreq?: boolean, sparse?: boolean]): Tensor {
+  const opts = optionsOf<EmbeddingFnOptions>("embedding", ["paddingIdx", "maxNorm", "normType", "scaleGradByFreq", "sparse"], args);
   let pad = opts?.paddingIdx ?? null;
   if (pad !== null && pad < 0) pad = weight.shape[0] + pad;
   let x = input;
