@@ -218,6 +218,24 @@ describe("containers", () => {
     expect([...named].length).to.equal(2);
   });
 
+  it("Sequential set/pop/delete and ModuleList delete follow PyTorch (seq[i] = m, seq.pop(i), del seq[i] renumbers)", () => {
+    const s = new nn.Sequential(new Map<string, nn.Module>([["a", new nn.ReLU()], ["b", new nn.Tanh()], ["c", new nn.Sigmoid()]]));
+    s.set(1, new nn.GELU());
+    expect([...s._modules.keys()]).to.deep.equal(["a", "b", "c"]);
+    expect(s.at(1)).to.be.instanceOf(nn.GELU);
+    expect(s.pop(0)).to.be.instanceOf(nn.ReLU);
+    expect([...s._modules.keys()]).to.deep.equal(["0", "1"]);
+    s.delete(-1);
+    expect(s.toString()).to.equal("Sequential(\n  (0): GELU(approximate='none')\n)");
+    const typed: nn.Module = s[0];  // numeric index typed as a Module
+    expect(typed).to.equal(s.at(0));
+    expect(() => s.pop(3)).to.throw(RangeError);
+    const l = new nn.ModuleList([new nn.ReLU(), new nn.Tanh(), new nn.Sigmoid()]);
+    l.delete(0);
+    expect(l.toString()).to.equal("ModuleList(\n  (0): Tanh()\n  (1): Sigmoid()\n)");
+    expect(l[1]).to.be.instanceOf(nn.Sigmoid);
+  });
+
   it("ModuleList and ModuleDict", () => {
     const l = new nn.ModuleList([new nn.Linear(1, 1), new nn.ReLU()]);
     l.append(new nn.Tanh());

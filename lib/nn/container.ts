@@ -17,6 +17,8 @@ function isNamedArg(a: any): boolean {
  * (or a Map) keeps the names. When every layer is a built-in one, the whole forward is one native call.
  */
 export class Sequential extends Module {
+  /** seq[i] for a child named i (as new Sequential(a, b) names them); at(i) also takes negative and positional indices. */
+  readonly [index: number]: Module;
   /** Fuse runs of built-in layers into one native call (set false to call each layer's forward). */
   static nativeForward = process.env.TORCHTS_NN_FUSE !== "0";
 
@@ -43,6 +45,20 @@ export class Sequential extends Module {
   slice(start?: number, end?: number): Sequential {
     return new Sequential(new Map([...this._modules.entries()].slice(start, end) as [string, Module][]));
   }
+  /** Replaces the module at index i, keeping its name (Python's seq[i] = m). */
+  set(i: number, m: Module): void {
+    const keys = [...this._modules.keys()];
+    this.registerModule(keys[absIndex(i, keys.length)], m);
+  }
+  /** Removes and returns the module at index i; the rest are renumbered "0", "1", ... as in PyTorch. */
+  pop(i: number): Module {
+    const items = [...this._modules.values()];
+    const [m] = items.splice(absIndex(i, items.length), 1);
+    renumber(this, items);
+    return m!;
+  }
+  /** Python's del seq[i]: removes the module at index i and renumbers the rest. */
+  delete(i: number): void { this.pop(i); }
   append(m: Module): this { this.registerModule(String(this.length), m); return this; }
   extend(ms: Iterable<Module>): this { for (const m of ms) this.append(m); return this; }
   insert(index: number, m: Module): this {
@@ -110,6 +126,8 @@ function renumber(m: Module, items: (Module | null)[]): void {
 
 /** A list of modules, registered as "0", "1", ... (no forward of its own). */
 export class ModuleList extends Module {
+  /** ml[i] (children are named "0", "1", ...); at(i) also takes negative indices. */
+  readonly [index: number]: Module;
   constructor(modules?: Iterable<Module>) {
     super();
     if (modules) for (const m of modules) this.append(m);
@@ -139,6 +157,8 @@ export class ModuleList extends Module {
     renumber(this, items);
     return m!;
   }
+  /** Python's del ml[i]: removes the module at index i and renumbers the rest. */
+  delete(i: number): void { this.pop(i); }
   slice(start?: number, end?: number): ModuleList { return new ModuleList(([...this._modules.values()] as Module[]).slice(start, end)); }
   [Symbol.iterator](): Iterator<Module> { return (this._modules.values() as any as Module[])[Symbol.iterator](); }
   map<T>(fn: (m: Module, i: number) => T): T[] { return ([...this._modules.values()] as Module[]).map(fn); }
