@@ -320,6 +320,12 @@ describe("PyTorch's positional constructor arguments", () => {
     expect([ap.stride, ap.ceilMode, ap.countIncludePad, ap.divisorOverride]).to.deep.equal([2, true, false, 3]);
     expect(new nn.MaxPool2d(3, 2).forward(torch.zeros([1, 1, 7, 7])).shape).to.deep.equal([1, 1, 3, 3]);
   });
+  it("nn.init.kaimingNormal_/kaimingUniform_ take (a, mode, nonlinearity) positionally", () => {
+    const draw = (f: (w: Tensor) => void) => { torch.manualSeed(0); const w = torch.empty([4, 3]); f(w); return w.toArray(); };
+    expect(draw((w) => nn.init.kaimingNormal_(w, 0, "fan_out", "relu"))).to.deep.equal(draw((w) => nn.init.kaimingNormal_(w, { mode: "fan_out", nonlinearity: "relu" })));
+    expect(draw((w) => nn.init.kaimingUniform_(w, 0.2, "fan_out"))).to.deep.equal(draw((w) => nn.init.kaimingUniform_(w, { a: 0.2, mode: "fan_out" })));
+    expect(draw((w) => nn.init.kaimingNormal_(w, 0, "fan_out"))).to.not.deep.equal(draw((w) => nn.init.kaimingNormal_(w)));
+  });
   it("an option given twice or arguments after the options object throw a TypeError", () => {
     expect(() => new nn.Conv2d(3, 8, 3, 2, { stride: 1 } as any)).to.throw(TypeError, /multiple values for option 'stride'/);
     expect(() => new (nn.Linear as any)(3, 4, { bias: false }, true)).to.throw(TypeError, /last argument/);
