@@ -147,5 +147,14 @@ describe("nn.functional takes PyTorch's positional arguments", () => {
       same(F.embedding(i, w, 1), F.embedding(i, w, { paddingIdx: 1 }), "embedding positional");
     });
     expect(() => F.maxPool2d(torch.zeros([1, 1, 4, 4]), 2, 2, { stride: 1 } as any)).to.throw(TypeError, /multiple values for option 'stride'/);
+    torch.tidy(() => {  // a Tensor third argument is the class weight, as F.cross_entropy(x, y, w)
+      const x = torch.randn([4, 3]), y = torch.tensor([0, 2, 1, 2]), w = torch.tensor([0.2, 1.0, 3.0]);
+      same(F.crossEntropy(x, y, w), F.crossEntropy(x, y, { weight: w }), "cross_entropy weight");
+      expect(F.crossEntropy(x, y, w).item()).to.not.be.closeTo(F.crossEntropy(x, y).item(), 1e-4);
+      same(F.nllLoss(x.logSoftmax(1), y, w), F.nllLoss(x.logSoftmax(1), y, { weight: w }), "nll_loss weight");
+      const p = x.sigmoid(), t = torch.rand([4, 3]);
+      same(F.binaryCrossEntropy(p, t, w), F.binaryCrossEntropy(p, t, { weight: w }), "binary_cross_entropy weight");
+      same(F.binaryCrossEntropyWithLogits(x, t, w), F.binaryCrossEntropyWithLogits(x, t, { weight: w }), "bce_with_logits weight");
+    });
   });
 });

@@ -247,19 +247,23 @@ export function embedding(input: Tensor, weight: Tensor, ...args: [opts?: Embedd
 
 // ---- losses ----
 export interface LossOptions { reduction?: Reduction; }
+/** A Tensor in the options' place is the class weight, PyTorch's third positional argument (F.cross_entropy(x, y, w)). */
+function weightOpts<T extends object>(o: T | Tensor | undefined): T | undefined { return o instanceof Tensor ? ({ weight: o } as any) : o; }
 export interface CrossEntropyOptions extends LossOptions { weight?: Tensor | null; ignoreIndex?: number; labelSmoothing?: number; }
 /**
  * Cross entropy of logits against class indices (N) or class probabilities/one-hot rows (N, C) — the latter is
  * Keras' categorical_crossentropy on logits. Integer one-hot targets are taken as probabilities.
  */
-export function crossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyOptions): Tensor {
+export function crossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyOptions | Tensor): Tensor {
+  opts = weightOpts(opts);
   let t = target;
   if (!t.dtype.isFloatingPoint && input.dim() >= 2 && sameShape(t.shape, input.shape)) t = target.to(input.dtype);
   try {
     return callOp("aten::cross_entropy_loss", input, t, opts?.weight ?? null, reductionEnum(opts?.reduction), opts?.ignoreIndex ?? -100, opts?.labelSmoothing ?? 0);
   } finally { if (t !== target) t.dispose(); }
 }
-export function nllLoss(input: Tensor, target: Tensor, opts?: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction }): Tensor {
+export function nllLoss(input: Tensor, target: Tensor, opts?: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction } | Tensor): Tensor {
+  opts = weightOpts(opts);
   return callOp("aten::nll_loss_nd", input, target, opts?.weight ?? null, reductionEnum(opts?.reduction), opts?.ignoreIndex ?? -100);
 }
 export function mseLoss(input: Tensor, target: Tensor, opts?: LossOptions): Tensor {
@@ -280,13 +284,15 @@ export function huberLoss(input: Tensor, target: Tensor, opts?: LossOptions & { 
   const r = reductionEnum(opts?.reduction);
   return broadcastPair(input, target, (a, b) => callOp("aten::huber_loss", a, b, r, opts?.delta ?? 1.0));
 }
-export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: LossOptions & { weight?: Tensor | null }): Tensor {
+export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: (LossOptions & { weight?: Tensor | null }) | Tensor): Tensor {
+  opts = weightOpts(opts);
   if (!sameShape(target.shape, input.shape))
     throw new Error(`Using a target size (${sizeStr(target.shape)}) that is different to the input size (${sizeStr(input.shape)}) is deprecated. Please ensure they have the same size.`);
   const w = opts?.weight ? opts.weight.expand(target.shape) : null;
   try { return callOp("aten::binary_cross_entropy", input, target, w, reductionEnum(opts?.reduction)); } finally { w?.dispose(); }
 }
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts?: LossOptions & { weight?: Tensor | null; posWeight?: Tensor | null }): Tensor {
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts?: (LossOptions & { weight?: Tensor | null; posWeight?: Tensor | null }) | Tensor): Tensor {
+  opts = weightOpts(opts);
   if (!sameShape(target.shape, input.shape)) throw new Error(`Target size (${sizeStr(target.shape)}) must be the same as input size (${sizeStr(input.shape)})`);
   return callOp("aten::binary_cross_entropy_with_logits", input, target, opts?.weight ?? null, opts?.posWeight ?? null, reductionEnum(opts?.reduction));
 }
