@@ -158,3 +158,18 @@ describe("nn.functional takes PyTorch's positional arguments", () => {
     });
   });
 });
+
+describe("binary cross entropy with integer labels", () => {
+  it("BCELoss/BCEWithLogitsLoss take int64 or bool 0/1 labels (torch.tensor([[1, 0]]) is int64 in JS) as floats", () => {
+    torch.tidy(() => {
+      const x = torch.tensor([[0.3, -1.2, 2.0], [0.5, 0.1, -0.7]], { dtype: torch.float32 });
+      const yi = torch.tensor([[1, 0, 1], [0, 0, 1]]);
+      const yf = yi.to(torch.float32);
+      expect(yi.dtype).to.equal(torch.int64);
+      same(new nn.BCEWithLogitsLoss({ posWeight: torch.tensor([1, 2, 3]) }).forward(x, yi),
+        new nn.BCEWithLogitsLoss({ posWeight: torch.tensor([1, 2, 3]) }).forward(x, yf), "bce_with_logits int labels");
+      same(F.binaryCrossEntropy(x.sigmoid(), yi, { reduction: "none" }), F.binaryCrossEntropy(x.sigmoid(), yf, { reduction: "none" }), "bce int labels");
+      same(new nn.BCELoss().forward(x.sigmoid(), yi.to(torch.bool)), new nn.BCELoss().forward(x.sigmoid(), yf), "bce bool labels");
+    });
+  });
+});

@@ -284,17 +284,27 @@ export function huberLoss(input: Tensor, target: Tensor, opts?: LossOptions & { 
   const r = reductionEnum(opts?.reduction);
   return broadcastPair(input, target, (a, b) => callOp("aten::huber_loss", a, b, r, opts?.delta ?? 1.0));
 }
+/**
+ * Integer or bool 0/1 labels as the input's float dtype: torch.tensor([[1, 0]]) is int64 in JavaScript, where Python's
+ * torch.tensor([[1., 0.]]) is float (PyTorch itself refuses integer targets here).
+ */
+function floatTarget(input: Tensor, target: Tensor): Tensor {
+  return !target.dtype.isFloatingPoint && input.dtype.isFloatingPoint ? target.to(input.dtype) : target;
+}
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: (LossOptions & { weight?: Tensor | null }) | Tensor): Tensor {
   opts = weightOpts(opts);
   if (!sameShape(target.shape, input.shape))
     throw new Error(`Using a target size (${sizeStr(target.shape)}) that is different to the input size (${sizeStr(input.shape)}) is deprecated. Please ensure they have the same size.`);
   const w = opts?.weight ? opts.weight.expand(target.shape) : null;
-  try { return callOp("aten::binary_cross_entropy", input, target, w, reductionEnum(opts?.reduction)); } finally { w?.dispose(); }
+  const t = floatTarget(input, target);
+  try { return callOp("aten::binary_cross_entropy", input, t, w, reductionEnum(opts?.reduction)); } finally { w?.dispose(); if (t !== target) t.dispose(); }
 }
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts?: (LossOptions & { weight?: Tensor | null; posWeight?: Tensor | null }) | Tensor): Tensor {
   opts = weightOpts(opts);
   if (!sameShape(target.shape, input.shape)) throw new Error(`Target size (${sizeStr(target.shape)}) must be the same as input size (${sizeStr(input.shape)})`);
-  return callOp("aten::binary_cross_entropy_with_logits", input, target, opts?.weight ?? null, opts?.posWeight ?? null, reductionEnum(opts?.reduction));
+  const t = floatTarget(input, target);
+  try { return callOp("aten::binary_cross_entropy_with_logits", input, t, opts?.weight ?? null, opts?.posWeight ?? null, reductionEnum(opts?.reduction)); }
+  finally { if (t !== target) t.dispose(); }
 }
 /** KL divergence with input as log-probabilities; reduction "batchmean" divides the sum by the batch size. */
 export function klDiv(input: Tensor, target: Tensor, opts?: { reduction?: Reduction | "batchmean"; logTarget?: boolean }): Tensor {
