@@ -319,6 +319,9 @@ describe("PyTorch's positional constructor arguments", () => {
     const ap = new nn.AvgPool2d(2, null, 0, true, false, 3);
     expect([ap.stride, ap.ceilMode, ap.countIncludePad, ap.divisorOverride]).to.deep.equal([2, true, false, 3]);
     expect(new nn.MaxPool2d(3, 2).forward(torch.zeros([1, 1, 7, 7])).shape).to.deep.equal([1, 1, 3, 3]);
+    const pre = nn.Embedding.fromPretrained(torch.ones([4, 2]), false, 1);  // from_pretrained(w, False, 1): trainable, padding_idx 1
+    expect([pre.weight.requiresGrad, pre.paddingIdx]).to.deep.equal([true, 1]);
+    expect(nn.Embedding.fromPretrained(torch.ones([4, 2])).weight.requiresGrad).to.equal(false);
   });
   it("nn.init.kaimingNormal_/kaimingUniform_ take (a, mode, nonlinearity) positionally", () => {
     const draw = (f: (w: Tensor) => void) => { torch.manualSeed(0); const w = torch.empty([4, 3]); f(w); return w.toArray(); };
