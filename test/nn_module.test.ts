@@ -323,6 +323,29 @@ describe("PyTorch's positional constructor arguments", () => {
     expect([pre.weight.requiresGrad, pre.paddingIdx]).to.deep.equal([true, 1]);
     expect(nn.Embedding.fromPretrained(torch.ones([4, 2])).weight.requiresGrad).to.equal(false);
   });
+  it("recurrent, attention, transformer, instance-norm and activation layers too", () => {
+    const cases: [nn.Module, string][] = [
+      [new nn.LSTM(3, 4, 2, false, true, 0.5, true, 2), "LSTM(3, 4, proj_size=2, num_layers=2, bias=False, batch_first=True, dropout=0.5, bidirectional=True)"],
+      [new nn.GRU(3, 4, 2, true, true), "GRU(3, 4, num_layers=2, batch_first=True)"],
+      [new nn.RNN(3, 4, 2, "relu", false), "RNN(3, 4, num_layers=2, bias=False)"],  // PyTorch 2's order (nonlinearity is not printed)
+      [new nn.RNN(3, 4, 2, false, true), "RNN(3, 4, num_layers=2, bias=False, batch_first=True)"],  // 1.13's
+      [new nn.LSTMCell(3, 4, false), "LSTMCell(3, 4, bias=False)"],
+      [new nn.RNNCell(3, 4, true, "relu"), "RNNCell(3, 4, nonlinearity=relu)"],
+      [new nn.Hardtanh(-2, 2), "Hardtanh(min_val=-2.0, max_val=2.0)"],
+      [new nn.Softplus(2, 10), "Softplus(beta=2, threshold=10)"],
+      [new nn.PReLU(3, 0.1), "PReLU(num_parameters=3)"],
+      [new nn.InstanceNorm2d(3, 1e-3, 0.2, true), "InstanceNorm2d(3, eps=0.001, momentum=0.2, affine=True, track_running_stats=False)"],
+    ];
+    for (const [m, py] of cases) expect(m.toString()).to.equal(py);
+    expect([(cases[2][0] as nn.RNN).nonlinearity, (cases[3][0] as nn.RNN).nonlinearity]).to.deep.equal(["relu", "tanh"]);
+    expect((new nn.PReLU(3, 0.1).weight.toArray() as number[]).map((v) => v.toFixed(4))).to.deep.equal(["0.1000", "0.1000", "0.1000"]);
+    const mha = new nn.MultiheadAttention(8, 2, 0.1, false, false, false, null, null, true);
+    expect([mha.dropout, mha.batchFirst, mha.in_proj_bias]).to.deep.equal([0.1, true, null]);
+    const l = new nn.TransformerEncoderLayer(8, 2, 16, 0.0, "gelu", 1e-6, true, true);
+    expect([l.linear1.toString(), l.dropout.p, l.norm1.eps, l.normFirst, l.self_attn.batchFirst]).to.deep.equal(
+      ["Linear(in_features=8, out_features=16, bias=True)", 0, 1e-6, true, true]);
+  });
+
   it("nn.init.kaimingNormal_/kaimingUniform_ take (a, mode, nonlinearity) positionally", () => {
     const draw = (f: (w: Tensor) => void) => { torch.manualSeed(0); const w = torch.empty([4, 3]); f(w); return w.toArray(); };
     expect(draw((w) => nn.init.kaimingNormal_(w, 0, "fan_out", "relu"))).to.deep.equal(draw((w) => nn.init.kaimingNormal_(w, { mode: "fan_out", nonlinearity: "relu" })));

@@ -1,7 +1,7 @@
 // Activations: ReLU, LeakyReLU, GELU, SiLU, Sigmoid, Tanh, Softmax, LogSoftmax and a few more.
 import { Tensor, full } from "../tensor";
 import { Module, Parameter, pyFloat } from "./module";
-import { FactoryOptions } from "./common";
+import { FactoryOptions, optionsOf } from "./common";
 import { Kind, PlanBuilder, builtin, planForward } from "./plan";
 
 type InplaceArg = boolean | { inplace?: boolean };
@@ -99,8 +99,10 @@ export class Hardtanh extends Module {
   minVal: number;
   maxVal: number;
   inplace: boolean;
-  constructor(opts?: { minVal?: number; maxVal?: number; inplace?: boolean }) {
+  /** new Hardtanh({ minVal, maxVal }), or PyTorch's positional new Hardtanh(minVal, maxVal, inplace). */
+  constructor(...args: [opts?: { minVal?: number; maxVal?: number; inplace?: boolean }] | [minVal?: number, maxVal?: number, inplace?: boolean]) {
     super();
+    const opts = optionsOf<{ minVal?: number; maxVal?: number; inplace?: boolean }>("Hardtanh", ["minVal", "maxVal", "inplace"], args);
     this.minVal = opts?.minVal ?? -1;
     this.maxVal = opts?.maxVal ?? 1;
     this.inplace = !!opts?.inplace;
@@ -124,7 +126,12 @@ builtin(ReLU6);
 export class Softplus extends Module {
   beta: number;
   threshold: number;
-  constructor(opts?: { beta?: number; threshold?: number }) { super(); this.beta = opts?.beta ?? 1; this.threshold = opts?.threshold ?? 20; }
+  constructor(...args: [opts?: { beta?: number; threshold?: number }] | [beta?: number, threshold?: number]) {
+    super();
+    const opts = optionsOf<{ beta?: number; threshold?: number }>("Softplus", ["beta", "threshold"], args);
+    this.beta = opts.beta ?? 1;
+    this.threshold = opts.threshold ?? 20;
+  }
   _plan(b: PlanBuilder): void { b.num(Kind.Softplus).num(this.beta).num(this.threshold); }
   forward(x: Tensor): Tensor { return planForward(this, x); }
   extraRepr(): string { return `beta=${this.beta}, threshold=${this.threshold}`; }
@@ -135,8 +142,10 @@ builtin(Softplus);
 export class PReLU extends Module {
   declare weight: Parameter;
   numParameters: number;
-  constructor(opts?: { numParameters?: number; init?: number } & FactoryOptions) {
+  /** new PReLU({ numParameters, init }), or PyTorch's positional new PReLU(numParameters, init). */
+  constructor(...args: [opts?: { numParameters?: number; init?: number } & FactoryOptions] | [numParameters?: number, init?: number, opts?: FactoryOptions]) {
     super();
+    const opts = optionsOf<{ numParameters?: number; init?: number } & FactoryOptions>("PReLU", ["numParameters", "init"], args);
     this.numParameters = opts?.numParameters ?? 1;
     const t = full([this.numParameters], opts?.init ?? 0.25, { dtype: opts?.dtype, device: opts?.device });
     this.registerParameter("weight", new Parameter(t));
