@@ -147,6 +147,15 @@ describe("nn.functional takes PyTorch's positional arguments", () => {
       same(F.embedding(i, w, 1), F.embedding(i, w, { paddingIdx: 1 }), "embedding positional");
     });
     expect(() => F.maxPool2d(torch.zeros([1, 1, 4, 4]), 2, 2, { stride: 1 } as any)).to.throw(TypeError, /multiple values for option 'stride'/);
+    torch.tidy(() => {  // F.interpolate(x, (6, 4), None, 'bilinear', False); nn.Upsample(None, 2, 'bilinear')
+      const x = torch.randn([1, 2, 3, 3]);
+      const a1 = F.interpolate(x, [6, 4], null, "bilinear", false);
+      same(a1, F.interpolate(x, { size: [6, 4], mode: "bilinear", alignCorners: false }), "interpolate positional");
+      expect(a1.shape).to.deep.equal([1, 2, 6, 4]);
+      const up = new nn.Upsample(null, 2, "bilinear");
+      expect(up.toString()).to.equal("Upsample(scale_factor=2.0, mode=bilinear)");
+      same(up.forward(x), F.interpolate(x, { scaleFactor: 2, mode: "bilinear" }), "Upsample positional");
+    });
     torch.tidy(() => {  // a Tensor third argument is the class weight, as F.cross_entropy(x, y, w)
       const x = torch.randn([4, 3]), y = torch.tensor([0, 2, 1, 2]), w = torch.tensor([0.2, 1.0, 3.0]);
       same(F.crossEntropy(x, y, w), F.crossEntropy(x, y, { weight: w }), "cross_entropy weight");

@@ -339,7 +339,12 @@ const interpModes = ["nearest", "linear", "bilinear", "bicubic", "trilinear", "a
  * Resizes (N, C, d1[, d2[, d3]]) input by size or scaleFactor (torch.nn.functional.interpolate): modes nearest,
  * nearest-exact, linear (3-D), bilinear and bicubic (4-D), trilinear (5-D) and area (adaptive average pooling).
  */
-export function interpolate(input: Tensor, opts?: InterpolateOptions): Tensor {
+/** The options after input: an object, or PyTorch's positional order (size, scaleFactor, mode, alignCorners, recomputeScaleFactor, antialias). */
+export type InterpolateArgs = [opts?: InterpolateOptions] | [size?: number | number[] | null, scaleFactor?: number | number[] | null,
+  mode?: InterpolateMode, alignCorners?: boolean | null, recomputeScaleFactor?: boolean | null, antialias?: boolean];
+const INTERP_NAMES = ["size", "scaleFactor", "mode", "alignCorners", "recomputeScaleFactor", "antialias"];
+export function interpolate(input: Tensor, ...args: InterpolateArgs): Tensor {
+  const opts = optionsOf<InterpolateOptions>("interpolate", INTERP_NAMES, args);
   const mode = opts?.mode ?? "nearest";
   let alignCorners = opts?.alignCorners ?? null;
   const antialias = !!opts?.antialias;
@@ -399,7 +404,10 @@ export function interpolate(input: Tensor, opts?: InterpolateOptions): Tensor {
   }
 }
 /** Deprecated in PyTorch in favour of interpolate; the same function. */
-export function upsample(input: Tensor, opts?: Omit<InterpolateOptions, "antialias">): Tensor { return interpolate(input, opts); }
+export function upsample(input: Tensor, ...args: [opts?: Omit<InterpolateOptions, "antialias">] | [size?: number | number[] | null,
+  scaleFactor?: number | number[] | null, mode?: InterpolateMode, alignCorners?: boolean | null]): Tensor {
+  return interpolate(input, optionsOf<InterpolateOptions>("upsample", INTERP_NAMES.slice(0, 4), args));
+}
 /** interpolate(..., mode "nearest"). */
 export function upsampleNearest(input: Tensor, opts: { size?: number | number[] | null; scaleFactor?: number | number[] | null }): Tensor {
   return interpolate(input, { size: opts.size, scaleFactor: opts.scaleFactor, mode: "nearest" });
