@@ -118,6 +118,8 @@ describe("lr_scheduler: behaviour", () => {
     expect(lrs((o) => new S.CosineAnnealingLR(o, 5, 0.01))).to.deep.equal(lrs((o) => new S.CosineAnnealingLR(o, 5, { etaMin: 0.01 })));
     expect(lrs((o) => new S.LinearLR(o, 0.5, 1.0, 4))).to.deep.equal(lrs((o) => new S.LinearLR(o, { startFactor: 0.5, totalIters: 4 })));
     expect(lrs((o) => new S.OneCycleLR(o, 1.0, null, 3, 4))).to.deep.equal(lrs((o) => new S.OneCycleLR(o, 1.0, { epochs: 3, stepsPerEpoch: 4 })));
+    expect(lrs((o) => new S.CyclicLR(o, 0.01, 0.1, 3, 2, "triangular2"))).to.deep.equal(
+      lrs((o) => new S.CyclicLR(o, 0.01, 0.1, { stepSizeUp: 3, stepSizeDown: 2, mode: "triangular2" })));
     const m = [1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3];
     const plateau = lrs((o) => new S.ReduceLROnPlateau(o, "max", 0.5, 1, 1e-4, "rel", 1), m);
     expect(plateau).to.deep.equal(lrs((o) => new S.ReduceLROnPlateau(o, { mode: "max", factor: 0.5, patience: 1, cooldown: 1 }), m));

@@ -148,8 +148,9 @@ function lambdas(opt: Optimizer, f: LrLambda | LrLambda[]): LrLambda[] {
 abstract class LambdaScheduler extends LRScheduler {
   lrLambdas: LrLambda[];
   protected readonly stateKeys = [...BASE_KEYS, "lr_lambdas"];
-  constructor(optimizer: Optimizer, lrLambda: LrLambda | LrLambda[], opts: SchedulerOptions = {}) {
+  constructor(optimizer: Optimizer, lrLambda: LrLambda | LrLambda[], ...args: [opts?: SchedulerOptions] | [lastEpoch?: number, verbose?: boolean]) {
     super(optimizer);
+    const opts = optionsOf<SchedulerOptions>(this.constructor.name, ["lastEpoch", "verbose"], args);
     this.lrLambdas = lambdas(optimizer, lrLambda);
     this.setup(opts.lastEpoch, opts.verbose);
   }
@@ -560,8 +561,13 @@ export class CyclicLR extends LRScheduler {
   protected readonly stateKeys = ["max_lrs", "total_size", "step_ratio", "mode", "gamma", "_scale_fn_custom", "scale_mode",
     "cycle_momentum", "base_momentums", "max_momentums", ...BASE_KEYS];
 
-  constructor(optimizer: Optimizer, baseLr: number | number[], maxLr: number | number[], opts: CyclicLROptions = {}) {
+  /** Options as an object, or PyTorch's positional order (stepSizeUp, stepSizeDown, mode, gamma, scaleFn, scaleMode, cycleMomentum, baseMomentum, maxMomentum). */
+  constructor(optimizer: Optimizer, baseLr: number | number[], maxLr: number | number[], ...args: [opts?: CyclicLROptions] | [stepSizeUp?: number,
+    stepSizeDown?: number | null, mode?: CyclicLROptions["mode"], gamma?: number, scaleFn?: ((x: number) => number) | null, scaleMode?: "cycle" | "iterations",
+    cycleMomentum?: boolean, baseMomentum?: number | number[], maxMomentum?: number | number[], lastEpoch?: number, verbose?: boolean]) {
     super(optimizer);
+    const opts = optionsOf<CyclicLROptions>("CyclicLR", ["stepSizeUp", "stepSizeDown", "mode", "gamma", "scaleFn", "scaleMode", "cycleMomentum",
+      "baseMomentum", "maxMomentum", "lastEpoch", "verbose"], args);
     const lastEpoch = opts.lastEpoch ?? -1;
     const baseLrs = formatParam("base_lr", optimizer, baseLr);
     if (lastEpoch === -1) optimizer.paramGroups.forEach((g, i) => { g.lr = baseLrs[i]; });
