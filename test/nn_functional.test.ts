@@ -142,6 +142,8 @@ describe("nn.functional takes PyTorch's positional arguments", () => {
     torch.tidy(() => {
       const x = torch.randn([3, 4]);
       same(F.normalize(x, 1, 0), F.normalize(x, { p: 1, dim: 0 }), "normalize positional");
+      same(F.hardtanh(x, -0.5, 0.5), F.hardtanh(x, { minVal: -0.5, maxVal: 0.5 }), "hardtanh positional");
+      same(F.softplus(x, 2, 1), F.softplus(x, { beta: 2, threshold: 1 }), "softplus positional");
       const w = torch.randn([5, 2]);
       const i = torch.tensor([[0, 1], [4, 1]]);
       same(F.embedding(i, w, 1), F.embedding(i, w, { paddingIdx: 1 }), "embedding positional");

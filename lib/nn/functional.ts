@@ -172,11 +172,15 @@ export function hardsigmoid(input: Tensor, inplace?: boolean | { inplace?: boole
 export function elu(input: Tensor, alpha = 1.0, inplace?: boolean | { inplace?: boolean }): Tensor {
   return inplaceOf(inplace) ? input.inplace("aten::elu_", alpha) : callOp("aten::elu", input, alpha);
 }
-export function hardtanh(input: Tensor, opts?: { minVal?: number; maxVal?: number; inplace?: boolean }): Tensor {
+export function hardtanh(input: Tensor, ...args: [opts?: { minVal?: number; maxVal?: number; inplace?: boolean }] | [minVal?: number, maxVal?: number, inplace?: boolean]): Tensor {
+  const opts = optionsOf<{ minVal?: number; maxVal?: number; inplace?: boolean }>("hardtanh", ["minVal", "maxVal", "inplace"], args);
   const lo = opts?.minVal ?? -1, hi = opts?.maxVal ?? 1;
   return opts?.inplace ? input.inplace("aten::hardtanh_", lo, hi) : callOp("aten::hardtanh", input, lo, hi);
 }
-export function softplus(input: Tensor, opts?: { beta?: number; threshold?: number }): Tensor { return callOp("aten::softplus", input, opts?.beta ?? 1, opts?.threshold ?? 20); }
+export function softplus(input: Tensor, ...args: [opts?: { beta?: number; threshold?: number }] | [beta?: number, threshold?: number]): Tensor {
+  const opts = optionsOf<{ beta?: number; threshold?: number }>("softplus", ["beta", "threshold"], args);
+  return callOp("aten::softplus", input, opts.beta ?? 1, opts.threshold ?? 20);
+}
 export function prelu(input: Tensor, weight: Tensor): Tensor { return callOp("aten::prelu", input, weight); }
 export function sigmoid(input: Tensor): Tensor { return callOp("aten::sigmoid", input); }
 export function tanh(input: Tensor): Tensor { return callOp("aten::tanh", input); }
