@@ -346,6 +346,21 @@ describe("PyTorch's positional constructor arguments", () => {
       ["Linear(in_features=8, out_features=16, bias=True)", 0, 1e-6, true, true]);
   });
 
+  it("nn.Bilinear: PyTorch's initialisation, forward, input gradient and print (values from PyTorch 1.13)", () => {
+    torch.manualSeed(0);
+    const m = new nn.Bilinear(2, 3, 2);
+    expect(m.toString()).to.equal("Bilinear(in1_features=2, in2_features=3, out_features=2, bias=True)");
+    const close = (t: Tensor, want: number[]) => (t.flatten().toArray() as number[]).forEach((v, i) => expect(v).to.be.closeTo(want[i], 1e-5));
+    close(m.weight, [-0.005294, 0.379323, -0.581981, -0.520387, -0.272345, 0.189616, -0.01401, 0.560658, -0.062752, 0.187109, -0.213697, -0.138993]);
+    close(m.bias!, [-0.675533, -0.468304]);
+    const x1 = torch.tensor([[1, -2]], { dtype: torch.float32, requiresGrad: true });
+    const y = m.forward(x1, torch.tensor([[0.5, 1, -1]], { dtype: torch.float32 }));
+    close(y, [1.727433, 0.110399]);
+    y.sum().backward();
+    close(x1.grad!, [1.575061, -0.703304]);
+    expect(new nn.Bilinear(2, 3, 2, false).bias).to.equal(null);
+  });
+
   it("nn.init.kaimingNormal_/kaimingUniform_ take (a, mode, nonlinearity) positionally", () => {
     const draw = (f: (w: Tensor) => void) => { torch.manualSeed(0); const w = torch.empty([4, 3]); f(w); return w.toArray(); };
     expect(draw((w) => nn.init.kaimingNormal_(w, 0, "fan_out", "relu"))).to.deep.equal(draw((w) => nn.init.kaimingNormal_(w, { mode: "fan_out", nonlinearity: "relu" })));
