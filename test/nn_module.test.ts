@@ -236,6 +236,28 @@ describe("containers", () => {
     expect(l[1]).to.be.instanceOf(nn.Sigmoid);
   });
 
+  it("seq[i], seq[-1] and seq[i] = m index by position as in Python (named Sequentials and ModuleList too)", () => {
+    const s = new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU(), new nn.Linear(3, 1));
+    expect(s[-1]).to.equal(s.at(2));
+    expect(s[3]).to.equal(undefined);
+    s[-1] = new nn.Linear(3, 5);  // transfer learning: model.classifier[-1] = nn.Linear(..., classes)
+    expect(Object.keys(s.stateDict())).to.deep.equal(["0.weight", "0.bias", "2.weight", "2.bias"]);
+    expect((s[2] as nn.Linear).outFeatures).to.equal(5);
+    expect(() => { s[5] = new nn.ReLU(); }).to.throw(RangeError);
+    expect(() => { (s as any)[0] = 3; }).to.throw(TypeError);
+    const named = new nn.Sequential({ fc: new nn.Linear(2, 2), act: new nn.GELU() });
+    expect(named[0]).to.equal(named.get(0));
+    named[1] = new nn.Tanh();
+    expect([...named._modules.keys()]).to.deep.equal(["fc", "act"]);
+    expect((named as any).act).to.be.instanceOf(nn.Tanh);
+    const l = new nn.ModuleList([new nn.ReLU(), new nn.Tanh()]);
+    expect(l[-1]).to.be.instanceOf(nn.Tanh);
+    l[-2] = new nn.Sigmoid();
+    expect(l.toString()).to.equal("ModuleList(\n  (0): Sigmoid()\n  (1): Tanh()\n)");
+    expect(s).to.be.instanceOf(nn.Sequential);
+    expect(s.modules()[0]).to.equal(s);
+  });
+
   it("ModuleList and ModuleDict", () => {
     const l = new nn.ModuleList([new nn.Linear(1, 1), new nn.ReLU()]);
     l.append(new nn.Tanh());

@@ -8,6 +8,27 @@ function absIndex(i: number, n: number): number {
   return i < 0 ? i + n : i;
 }
 
+const INDEX = /^-?\d+$/;
+/**
+ * The container behind a Proxy that gives Python's seq[i] and seq[i] = m: positional (named Sequentials too) and
+ * negative from the end; an index out of range reads undefined and throws a RangeError on assignment.
+ */
+function indexable<T extends Sequential | ModuleList>(c: T): T {
+  return new Proxy(c, {
+    get(t, k, r) {
+      if (typeof k === "string" && INDEX.test(k)) {
+        const n = t.length, i = Number(k);
+        return i >= -n && i < n ? t.at(i) : undefined;
+      }
+      return Reflect.get(t, k, r);
+    },
+    set(t, k, v, r) {
+      if (typeof k === "string" && INDEX.test(k)) { t.set(Number(k), v); return true; }
+      return Reflect.set(t, k, v, r);
+    },
+  });
+}
+
 function isNamedArg(a: any): boolean {
   return a instanceof Map || (a !== null && typeof a === "object" && !(a instanceof Module) && !Array.isArray(a));
 }
@@ -17,8 +38,8 @@ function isNamedArg(a: any): boolean {
  * (or a Map) keeps the names. When every layer is a built-in one, the whole forward is one native call.
  */
 export class Sequential extends Module {
-  /** seq[i] for a child named i (as new Sequential(a, b) names them); at(i) also takes negative and positional indices. */
-  readonly [index: number]: Module;
+  /** seq[i] and seq[i] = m as in Python: by position (named Sequentials too), negative from the end. */
+  [index: number]: Module;
   /** Fuse runs of built-in layers into one native call (set false to call each layer's forward). */
   static nativeForward = process.env.TORCHTS_NN_FUSE !== "0";
 
@@ -32,6 +53,7 @@ export class Sequential extends Module {
     } else {
       args.forEach((m, i) => this.registerModule(String(i), m));
     }
+    return indexable(this);
   }
   get length(): number { this._sync(); return this._modules.size; }
   /** The module at index i (negative counts from the end). */
@@ -126,11 +148,12 @@ function renumber(m: Module, items: (Module | null)[]): void {
 
 /** A list of modules, registered as "0", "1", ... (no forward of its own). */
 export class ModuleList extends Module {
-  /** ml[i] (children are named "0", "1", ...); at(i) also takes negative indices. */
-  readonly [index: number]: Module;
+  /** ml[i] and ml[i] = m as in Python, negative from the end. */
+  [index: number]: Module;
   constructor(modules?: Iterable<Module>) {
     super();
     if (modules) for (const m of modules) this.append(m);
+    return indexable(this);
   }
   get length(): number { this._sync(); return this._modules.size; }
   at(i: number): Module {
