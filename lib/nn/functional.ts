@@ -188,6 +188,30 @@ export function logsigmoid(input: Tensor): Tensor { return callOp("aten::log_sig
 export function softsign(input: Tensor): Tensor { const a: Tensor = callOp("aten::abs", input); const d = a.add(1); a.dispose(); try { return input.div(d); } finally { d.dispose(); } }
 export function softmax(input: Tensor, dim: number, opts?: { dtype?: DType }): Tensor { return input.softmax(dim, opts); }
 export function logSoftmax(input: Tensor, dim: number, opts?: { dtype?: DType }): Tensor { return input.logSoftmax(dim, opts); }
+export function softmin(input: Tensor, dim: number, opts?: { dtype?: DType }): Tensor { const n = input.neg(); try { return n.softmax(dim, opts); } finally { n.dispose(); } }
+export function tanhshrink(input: Tensor): Tensor { const t: Tensor = callOp("aten::tanh", input); try { return input.sub(t); } finally { t.dispose(); } }
+export function selu(input: Tensor, inplace?: boolean | { inplace?: boolean }): Tensor { return inplaceOf(inplace) ? input.inplace("aten::selu_") : callOp("aten::selu", input); }
+export function celu(input: Tensor, alpha = 1.0, inplace?: boolean | { inplace?: boolean }): Tensor {
+  return inplaceOf(inplace) ? input.inplace("aten::celu_", alpha) : callOp("aten::celu", input, alpha);
+}
+export function glu(input: Tensor, dim = -1): Tensor { return callOp("aten::glu", input, dim); }
+export function threshold(input: Tensor, threshold: number, value: number, inplace?: boolean | { inplace?: boolean }): Tensor {
+  return inplaceOf(inplace) ? input.inplace("aten::threshold_", threshold, value) : callOp("aten::threshold", input, threshold, value);
+}
+export function hardshrink(input: Tensor, lambd = 0.5): Tensor { return callOp("aten::hardshrink", input, lambd); }
+export function softshrink(input: Tensor, lambd = 0.5): Tensor { return callOp("aten::softshrink", input, lambd); }
+export function pixelShuffle(input: Tensor, upscaleFactor: number): Tensor { return callOp("aten::pixel_shuffle", input, upscaleFactor); }
+export function pixelUnshuffle(input: Tensor, downscaleFactor: number): Tensor { return callOp("aten::pixel_unshuffle", input, downscaleFactor); }
+/** Options: an object, or PyTorch's positional order (dim, eps). */
+export function cosineSimilarity(x1: Tensor, x2: Tensor, ...args: [opts?: { dim?: number; eps?: number }] | [dim?: number, eps?: number]): Tensor {
+  const o = optionsOf<{ dim?: number; eps?: number }>("cosine_similarity", ["dim", "eps"], args);
+  return callOp("aten::cosine_similarity", x1, x2, o.dim ?? 1, o.eps ?? 1e-8);
+}
+/** Options: an object, or PyTorch's positional order (p, eps, keepdim). */
+export function pairwiseDistance(x1: Tensor, x2: Tensor, ...args: [opts?: { p?: number; eps?: number; keepdim?: boolean }] | [p?: number, eps?: number, keepdim?: boolean]): Tensor {
+  const o = optionsOf<{ p?: number; eps?: number; keepdim?: boolean }>("pairwise_distance", ["p", "eps", "keepdim"], args);
+  return callOp("aten::pairwise_distance", x1, x2, o.p ?? 2, o.eps ?? 1e-6, !!o.keepdim);
+}
 export function oneHot(input: Tensor, numClasses = -1): Tensor { return callOp("aten::one_hot", input, numClasses); }
 
 // ---- pooling ----
