@@ -613,3 +613,45 @@ export function multiHeadAttentionForward(query: Tensor, key: Tensor, value: Ten
     return [out, null] as [Tensor, Tensor | null];
   });
 }
+
+// ---- margin and embedding losses ----
+export function marginRankingLoss(input1: Tensor, input2: Tensor, target: Tensor, opts?: LossOptions & { margin?: number }): Tensor {
+  return callOp("aten::margin_ranking_loss", input1, input2, target, opts?.margin ?? 0, reductionEnum(opts?.reduction));
+}
+export function hingeEmbeddingLoss(input: Tensor, target: Tensor, opts?: LossOptions & { margin?: number }): Tensor {
+  return callOp("aten::hinge_embedding_loss", input, target, opts?.margin ?? 1, reductionEnum(opts?.reduction));
+}
+export function softMarginLoss(input: Tensor, target: Tensor, opts?: LossOptions): Tensor {
+  return callOp("aten::soft_margin_loss", input, target, reductionEnum(opts?.reduction));
+}
+export function cosineEmbeddingLoss(input1: Tensor, input2: Tensor, target: Tensor, opts?: LossOptions & { margin?: number }): Tensor {
+  return callOp("aten::cosine_embedding_loss", input1, input2, target, opts?.margin ?? 0, reductionEnum(opts?.reduction));
+}
+export interface TripletMarginOptions extends LossOptions { margin?: number; p?: number; eps?: number; swap?: boolean; }
+export function tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Tensor, opts?: TripletMarginOptions): Tensor {
+  return callOp("aten::triplet_margin_loss", anchor, positive, negative, opts?.margin ?? 1, opts?.p ?? 2, opts?.eps ?? 1e-6,
+    !!opts?.swap, reductionEnum(opts?.reduction));
+}
+export function multiMarginLoss(input: Tensor, target: Tensor, opts?: LossOptions & { p?: number; margin?: number; weight?: Tensor | null }): Tensor {
+  const p = opts?.p ?? 1;
+  if (p !== 1 && p !== 2) throw new Error("only p == 1 and p == 2 supported");
+  return callOp("aten::multi_margin_loss", input, target, p, opts?.margin ?? 1, opts?.weight ?? null, reductionEnum(opts?.reduction));
+}
+export function multilabelMarginLoss(input: Tensor, target: Tensor, opts?: LossOptions): Tensor {
+  return callOp("aten::multilabel_margin_loss", input, target, reductionEnum(opts?.reduction));
+}
+export interface PoissonNLLOptions extends LossOptions { logInput?: boolean; full?: boolean; eps?: number; }
+export function poissonNllLoss(input: Tensor, target: Tensor, opts?: PoissonNLLOptions): Tensor {
+  return callOp("aten::poisson_nll_loss", input, target, opts?.logInput ?? true, !!opts?.full, opts?.eps ?? 1e-8, reductionEnum(opts?.reduction));
+}
+/** Sum over classes of the binary cross entropy of sigmoid(input), divided by the number of classes (PyTorch's formula). */
+export function multilabelSoftMarginLoss(input: Tensor, target: Tensor, opts?: LossOptions & { weight?: Tensor | null }): Tensor {
+  const red = opts?.reduction ?? "mean";
+  reductionEnum(red);
+  return tidy(() => {
+    let loss = target.mul(logsigmoid(input)).add(target.neg().add(1).mul(logsigmoid(input.neg()))).neg();
+    if (opts?.weight) loss = loss.mul(opts.weight);
+    loss = loss.sum(input.dim() - 1).div(input.shape[input.dim() - 1]);
+    return red === "none" ? loss : red === "sum" ? loss.sum() : loss.mean();
+  });
+}
