@@ -124,6 +124,7 @@ describe("lr_scheduler: behaviour", () => {
     const plateau = lrs((o) => new S.ReduceLROnPlateau(o, "max", 0.5, 1, 1e-4, "rel", 1), m);
     expect(plateau).to.deep.equal(lrs((o) => new S.ReduceLROnPlateau(o, { mode: "max", factor: 0.5, patience: 1, cooldown: 1 }), m));
     expect(plateau[11]).to.be.lessThan(0.05);
+    expect(new S.ReduceLROnPlateau(twoGroups("SGD")).getLastLr()).to.deep.equal([0.1, 0.05]);  // before any step
     expect(() => new S.StepLR(twoGroups("SGD"), 3, 0.5, { gamma: 0.2 } as any)).to.throw(TypeError, /multiple values/);
   });
 

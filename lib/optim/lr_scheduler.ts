@@ -483,6 +483,7 @@ export class ReduceLROnPlateau {
     this.eps = opts.eps ?? 1e-8;
     this.initIsBetter();
     this.reset();
+    this._lastLr = optimizer.paramGroups.map((g) => g.lr);  // getLastLr() before the first step, as PyTorch 2
   }
 
   private reset(): void { this.best = this.modeWorse; this.cooldownCounter = 0; this.numBadEpochs = 0; }
