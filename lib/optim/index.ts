@@ -5,4 +5,5 @@ export { Adam, AdamW, AdamOptions } from "./adam";
 export { RMSprop, RMSpropOptions } from "./rmsprop";
 export { Adagrad, AdagradOptions } from "./adagrad";
 export { Adadelta, AdadeltaOptions } from "./adadelta";
+export { Adamax, AdamaxOptions } from "./adamax";
 export * as lrScheduler from "./lr_scheduler";
