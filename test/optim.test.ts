@@ -43,7 +43,7 @@ function camel(o: any): any {
   for (const k of Object.keys(o)) r[toCamel(k)] = o[k];
   return r;
 }
-const OPT: Record<string, any> = { SGD: optim.SGD, Adam: optim.Adam, AdamW: optim.AdamW, RMSprop: optim.RMSprop, Adagrad: optim.Adagrad, Adadelta: optim.Adadelta, Adamax: optim.Adamax };
+const OPT: Record<string, any> = { SGD: optim.SGD, Adam: optim.Adam, AdamW: optim.AdamW, RMSprop: optim.RMSprop, Adagrad: optim.Adagrad, Adadelta: optim.Adadelta, Adamax: optim.Adamax, NAdam: optim.NAdam, RAdam: optim.RAdam };
 
 function build(c: any, p: P) {
   const params = c.groups === null ? [p.W, p.b, p.c]
