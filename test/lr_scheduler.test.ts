@@ -105,6 +105,29 @@ describe("lr_scheduler: behaviour", () => {
     expect(o.stateDict().param_groups[1].initial_lr).to.equal(0.05);
   });
 
+  it("takes PyTorch's positional arguments (StepLR(opt, 7, 0.5), ReduceLROnPlateau(opt, 'max', 0.5, 2))", () => {
+    const lrs = (mk: (o: optim.Optimizer) => any, metric?: number[]) => {
+      const o = twoGroups("SGD");
+      const s = mk(o);
+      const out: number[] = [];
+      for (let i = 0; i < 12; i++) { metric ? s.step(metric[i]) : s.step(); out.push(o.paramGroups[1].lr); }
+      return out;
+    };
+    expect(lrs((o) => new S.StepLR(o, 3, 0.5))).to.deep.equal(lrs((o) => new S.StepLR(o, 3, { gamma: 0.5 })));
+    expect(lrs((o) => new S.MultiStepLR(o, [2, 5], 0.3))).to.deep.equal(lrs((o) => new S.MultiStepLR(o, [2, 5], { gamma: 0.3 })));
+    expect(lrs((o) => new S.CosineAnnealingLR(o, 5, 0.01))).to.deep.equal(lrs((o) => new S.CosineAnnealingLR(o, 5, { etaMin: 0.01 })));
+    expect(lrs((o) => new S.LinearLR(o, 0.5, 1.0, 4))).to.deep.equal(lrs((o) => new S.LinearLR(o, { startFactor: 0.5, totalIters: 4 })));
+    expect(lrs((o) => new S.OneCycleLR(o, 1.0, null, 3, 4))).to.deep.equal(lrs((o) => new S.OneCycleLR(o, 1.0, { epochs: 3, stepsPerEpoch: 4 })));
+    expect(lrs((o) => new S.CyclicLR(o, 0.01, 0.1, 3, 2, "triangular2"))).to.deep.equal(
+      lrs((o) => new S.CyclicLR(o, 0.01, 0.1, { stepSizeUp: 3, stepSizeDown: 2, mode: "triangular2" })));
+    const m = [1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3];
+    const plateau = lrs((o) => new S.ReduceLROnPlateau(o, "max", 0.5, 1, 1e-4, "rel", 1), m);
+    expect(plateau).to.deep.equal(lrs((o) => new S.ReduceLROnPlateau(o, { mode: "max", factor: 0.5, patience: 1, cooldown: 1 }), m));
+    expect(plateau[11]).to.be.lessThan(0.05);
+    expect(new S.ReduceLROnPlateau(twoGroups("SGD")).getLastLr()).to.deep.equal([0.1, 0.05]);  // before any step
+    expect(() => new S.StepLR(twoGroups("SGD"), 3, 0.5, { gamma: 0.2 } as any)).to.throw(TypeError, /multiple values/);
+  });
+
   it("resuming with lastEpoch requires initial_lr", () => {
     const o = twoGroups("SGD");
     expect(() => new S.StepLR(o, 3, { lastEpoch: 5 })).to.throw(/initial_lr/);

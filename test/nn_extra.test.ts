@@ -194,6 +194,16 @@ describe("F.interpolate and nn.Upsample match PyTorch (values and input gradient
   });
 });
 
+describe("padding, pixel shuffle, distances, Bilinear and more activations match PyTorch", () => {
+  const fx = load("more_layers.json");
+  for (const c of fx.modules) it(c.name, () => runModuleCase("more", c));
+  for (const c of fx.functional) it(`F.${c.name}`, () => runFnCase("more", c));
+  it("padding takes an int or one pair per padded dim", () => {
+    expect(new nn.ReplicationPad1d(2).padding).to.deep.equal([2, 2]);
+    expect(() => new nn.ZeroPad2d([1, 2, 3])).to.throw(TypeError, /4 ints/);
+  });
+});
+
 after(() => { console.log("      worst abs diff vs Python:", JSON.stringify(worst)); });
 
 describe("InstanceNorm, MultiheadAttention and the Transformer encoder match PyTorch", () => {

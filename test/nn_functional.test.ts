@@ -121,3 +121,66 @@ describe("nn.functional equals the layers", () => {
     });
   });
 });
+
+describe("nn.functional takes PyTorch's positional arguments", () => {
+  it("F.max_pool2d(x, 3, 2, 1), F.conv2d(x, w, b, 2, 1), F.layer_norm(x, shape, w, b, eps), ... equal the option forms", () => {
+    const c = new nn.Conv2d(3, 4, 3);
+    check(c, (x) => F.conv2d(x, c.weight, c.bias), [1, 3, 6, 6], "conv2d plain");
+    const cs = new nn.Conv2d(3, 4, 3, { stride: 2, padding: 1, dilation: 1, groups: 1 });
+    check(cs, (x) => F.conv2d(x, cs.weight, cs.bias, 2, 1, 1, 1), [1, 3, 7, 7], "conv2d positional");
+    const t = new nn.ConvTranspose2d(4, 2, 3, { stride: 2, padding: 1, outputPadding: 1, groups: 2 });
+    check(t, (x) => F.convTranspose2d(x, t.weight, t.bias, 2, 1, 1, 2), [1, 4, 3, 3], "conv_transpose2d positional");
+    check(new nn.MaxPool2d(3, { stride: 2, padding: 1, ceilMode: true }), (x) => F.maxPool2d(x, 3, 2, 1, 1, true), [1, 2, 8, 8], "max_pool2d positional");
+    check(new nn.AvgPool2d(3, { stride: 2, padding: 1, countIncludePad: false }), (x) => F.avgPool2d(x, 3, 2, 1, false, false), [1, 2, 7, 7], "avg_pool2d positional");
+    const ln = new nn.LayerNorm(4, { eps: 1e-3 });
+    torch.noGrad(() => { ln.weight!.mul_(2); });
+    check(ln, (x) => F.layerNorm(x, [4], ln.weight, ln.bias, 1e-3), [3, 4], "layer_norm positional");
+    const gn = new nn.GroupNorm(2, 4, { eps: 1e-3 });
+    check(gn, (x) => F.groupNorm(x, 2, gn.weight, gn.bias, 1e-3), [2, 4, 3], "group_norm positional");
+    const bn = new nn.BatchNorm1d(3, { momentum: 0.3 }).eval();
+    check(bn, (x) => F.batchNorm(x, bn.runningMean, bn.runningVar, bn.weight, bn.bias, false, 0.3), [4, 3], "batch_norm positional");
+    torch.tidy(() => {
+      const x = torch.randn([3, 4]);
+      same(F.normalize(x, 1, 0), F.normalize(x, { p: 1, dim: 0 }), "normalize positional");
+      same(F.hardtanh(x, -0.5, 0.5), F.hardtanh(x, { minVal: -0.5, maxVal: 0.5 }), "hardtanh positional");
+      same(F.softplus(x, 2, 1), F.softplus(x, { beta: 2, threshold: 1 }), "softplus positional");
+      const w = torch.randn([5, 2]);
+      const i = torch.tensor([[0, 1], [4, 1]]);
+      same(F.embedding(i, w, 1), F.embedding(i, w, { paddingIdx: 1 }), "embedding positional");
+    });
+    expect(() => F.maxPool2d(torch.zeros([1, 1, 4, 4]), 2, 2, { stride: 1 } as any)).to.throw(TypeError, /multiple values for option 'stride'/);
+    torch.tidy(() => {  // F.interpolate(x, (6, 4), None, 'bilinear', False); nn.Upsample(None, 2, 'bilinear')
+      const x = torch.randn([1, 2, 3, 3]);
+      const a1 = F.interpolate(x, [6, 4], null, "bilinear", false);
+      same(a1, F.interpolate(x, { size: [6, 4], mode: "bilinear", alignCorners: false }), "interpolate positional");
+      expect(a1.shape).to.deep.equal([1, 2, 6, 4]);
+      const up = new nn.Upsample(null, 2, "bilinear");
+      expect(up.toString()).to.equal("Upsample(scale_factor=2.0, mode=bilinear)");
+      same(up.forward(x), F.interpolate(x, { scaleFactor: 2, mode: "bilinear" }), "Upsample positional");
+    });
+    torch.tidy(() => {  // a Tensor third argument is the class weight, as F.cross_entropy(x, y, w)
+      const x = torch.randn([4, 3]), y = torch.tensor([0, 2, 1, 2]), w = torch.tensor([0.2, 1.0, 3.0]);
+      same(F.crossEntropy(x, y, w), F.crossEntropy(x, y, { weight: w }), "cross_entropy weight");
+      expect(F.crossEntropy(x, y, w).item()).to.not.be.closeTo(F.crossEntropy(x, y).item(), 1e-4);
+      same(F.nllLoss(x.logSoftmax(1), y, w), F.nllLoss(x.logSoftmax(1), y, { weight: w }), "nll_loss weight");
+      const p = x.sigmoid(), t = torch.rand([4, 3]);
+      same(F.binaryCrossEntropy(p, t, w), F.binaryCrossEntropy(p, t, { weight: w }), "binary_cross_entropy weight");
+      same(F.binaryCrossEntropyWithLogits(x, t, w), F.binaryCrossEntropyWithLogits(x, t, { weight: w }), "bce_with_logits weight");
+    });
+  });
+});
+
+describe("binary cross entropy with integer labels", () => {
+  it("BCELoss/BCEWithLogitsLoss take int64 or bool 0/1 labels (torch.tensor([[1, 0]]) is int64 in JS) as floats", () => {
+    torch.tidy(() => {
+      const x = torch.tensor([[0.3, -1.2, 2.0], [0.5, 0.1, -0.7]], { dtype: torch.float32 });
+      const yi = torch.tensor([[1, 0, 1], [0, 0, 1]]);
+      const yf = yi.to(torch.float32);
+      expect(yi.dtype).to.equal(torch.int64);
+      same(new nn.BCEWithLogitsLoss({ posWeight: torch.tensor([1, 2, 3]) }).forward(x, yi),
+        new nn.BCEWithLogitsLoss({ posWeight: torch.tensor([1, 2, 3]) }).forward(x, yf), "bce_with_logits int labels");
+      same(F.binaryCrossEntropy(x.sigmoid(), yi, { reduction: "none" }), F.binaryCrossEntropy(x.sigmoid(), yf, { reduction: "none" }), "bce int labels");
+      same(new nn.BCELoss().forward(x.sigmoid(), yi.to(torch.bool)), new nn.BCELoss().forward(x.sigmoid(), yf), "bce bool labels");
+    });
+  });
+});

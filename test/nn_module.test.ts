@@ -218,6 +218,46 @@ describe("containers", () => {
     expect([...named].length).to.equal(2);
   });
 
+  it("Sequential set/pop/delete and ModuleList delete follow PyTorch (seq[i] = m, seq.pop(i), del seq[i] renumbers)", () => {
+    const s = new nn.Sequential(new Map<string, nn.Module>([["a", new nn.ReLU()], ["b", new nn.Tanh()], ["c", new nn.Sigmoid()]]));
+    s.set(1, new nn.GELU());
+    expect([...s._modules.keys()]).to.deep.equal(["a", "b", "c"]);
+    expect(s.at(1)).to.be.instanceOf(nn.GELU);
+    expect(s.pop(0)).to.be.instanceOf(nn.ReLU);
+    expect([...s._modules.keys()]).to.deep.equal(["0", "1"]);
+    s.delete(-1);
+    expect(s.toString()).to.equal("Sequential(\n  (0): GELU(approximate='none')\n)");
+    const typed: nn.Module = s[0];  // numeric index typed as a Module
+    expect(typed).to.equal(s.at(0));
+    expect(() => s.pop(3)).to.throw(RangeError);
+    const l = new nn.ModuleList([new nn.ReLU(), new nn.Tanh(), new nn.Sigmoid()]);
+    l.delete(0);
+    expect(l.toString()).to.equal("ModuleList(\n  (0): Tanh()\n  (1): Sigmoid()\n)");
+    expect(l[1]).to.be.instanceOf(nn.Sigmoid);
+  });
+
+  it("seq[i], seq[-1] and seq[i] = m index by position as in Python (named Sequentials and ModuleList too)", () => {
+    const s = new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU(), new nn.Linear(3, 1));
+    expect(s[-1]).to.equal(s.at(2));
+    expect(s[3]).to.equal(undefined);
+    s[-1] = new nn.Linear(3, 5);  // transfer learning: model.classifier[-1] = nn.Linear(..., classes)
+    expect(Object.keys(s.stateDict())).to.deep.equal(["0.weight", "0.bias", "2.weight", "2.bias"]);
+    expect((s[2] as nn.Linear).outFeatures).to.equal(5);
+    expect(() => { s[5] = new nn.ReLU(); }).to.throw(RangeError);
+    expect(() => { (s as any)[0] = 3; }).to.throw(TypeError);
+    const named = new nn.Sequential({ fc: new nn.Linear(2, 2), act: new nn.GELU() });
+    expect(named[0]).to.equal(named.get(0));
+    named[1] = new nn.Tanh();
+    expect([...named._modules.keys()]).to.deep.equal(["fc", "act"]);
+    expect((named as any).act).to.be.instanceOf(nn.Tanh);
+    const l = new nn.ModuleList([new nn.ReLU(), new nn.Tanh()]);
+    expect(l[-1]).to.be.instanceOf(nn.Tanh);
+    l[-2] = new nn.Sigmoid();
+    expect(l.toString()).to.equal("ModuleList(\n  (0): Sigmoid()\n  (1): Tanh()\n)");
+    expect(s).to.be.instanceOf(nn.Sequential);
+    expect(s.modules()[0]).to.equal(s);
+  });
+
   it("ModuleList and ModuleDict", () => {
     const l = new nn.ModuleList([new nn.Linear(1, 1), new nn.ReLU()]);
     l.append(new nn.Tanh());
@@ -275,6 +315,84 @@ describe("errors", () => {
     expect(() => new nn.Dropout(1.5)).to.throw(/between 0 and 1/);
     expect(() => new nn.Linear(3, 2).forward(torch.randn([2, 4]))).to.throw(torch.TorchError);
     expect(() => new nn.Linear(3, 2).forward(3 as any)).to.throw(TypeError);
+  });
+});
+
+describe("PyTorch's positional constructor arguments", () => {
+  // Each layer built positionally, as ported code writes it, prints as Python prints the same call.
+  it("layers take their optional arguments positionally, in PyTorch's order", () => {
+    const cases: [nn.Module, string][] = [
+      [new nn.Linear(3, 4, false), "Linear(in_features=3, out_features=4, bias=False)"],  // nn.Linear(3, 4, False)
+      [new nn.Conv2d(3, 8, 3, 2, 1), "Conv2d(3, 8, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1))"],
+      [new nn.Conv2d(4, 8, 3, 1, "same", 2, 2, false, "reflect"),
+        "Conv2d(4, 8, kernel_size=(3, 3), stride=(1, 1), padding=same, dilation=(2, 2), groups=2, bias=False, padding_mode=reflect)"],
+      [new nn.Conv1d(2, 4, 3, 1, 1, { bias: false }), "Conv1d(2, 4, kernel_size=(3,), stride=(1,), padding=(1,), bias=False)"],
+      [new nn.ConvTranspose2d(4, 2, 3, 2, 1, 1), "ConvTranspose2d(4, 2, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), output_padding=(1, 1))"],
+      [new nn.MaxPool2d(3, 2), "MaxPool2d(kernel_size=3, stride=2, padding=0, dilation=1, ceil_mode=False)"],
+      [new nn.MaxPool2d(3, 2, 1, 1, false, true), "MaxPool2d(kernel_size=3, stride=2, padding=1, dilation=1, ceil_mode=True)"],
+      [new nn.MaxPool2d(2, null, 1), "MaxPool2d(kernel_size=2, stride=2, padding=1, dilation=1, ceil_mode=False)"],
+      [new nn.AvgPool2d(3, 2, 1), "AvgPool2d(kernel_size=3, stride=2, padding=1)"],
+      [new nn.BatchNorm2d(3, 1e-3, null, false), "BatchNorm2d(3, eps=0.001, momentum=None, affine=False, track_running_stats=True)"],
+      [new nn.LayerNorm(4, 1e-6, false), "LayerNorm((4,), eps=1e-06, elementwise_affine=False)"],
+      [new nn.GroupNorm(2, 4, 1e-3, false), "GroupNorm(2, 4, eps=0.001, affine=False)"],
+      [new nn.Embedding(10, 3, 0, 1.5), "Embedding(10, 3, padding_idx=0, max_norm=1.5)"],
+    ];
+    for (const [m, py] of cases) expect(m.toString()).to.equal(py);
+    const ap = new nn.AvgPool2d(2, null, 0, true, false, 3);
+    expect([ap.stride, ap.ceilMode, ap.countIncludePad, ap.divisorOverride]).to.deep.equal([2, true, false, 3]);
+    expect(new nn.MaxPool2d(3, 2).forward(torch.zeros([1, 1, 7, 7])).shape).to.deep.equal([1, 1, 3, 3]);
+    const pre = nn.Embedding.fromPretrained(torch.ones([4, 2]), false, 1);  // from_pretrained(w, False, 1): trainable, padding_idx 1
+    expect([pre.weight.requiresGrad, pre.paddingIdx]).to.deep.equal([true, 1]);
+    expect(nn.Embedding.fromPretrained(torch.ones([4, 2])).weight.requiresGrad).to.equal(false);
+  });
+  it("recurrent, attention, transformer, instance-norm and activation layers too", () => {
+    const cases: [nn.Module, string][] = [
+      [new nn.LSTM(3, 4, 2, false, true, 0.5, true, 2), "LSTM(3, 4, proj_size=2, num_layers=2, bias=False, batch_first=True, dropout=0.5, bidirectional=True)"],
+      [new nn.GRU(3, 4, 2, true, true), "GRU(3, 4, num_layers=2, batch_first=True)"],
+      [new nn.RNN(3, 4, 2, "relu", false), "RNN(3, 4, num_layers=2, bias=False)"],  // PyTorch 2's order (nonlinearity is not printed)
+      [new nn.RNN(3, 4, 2, false, true), "RNN(3, 4, num_layers=2, bias=False, batch_first=True)"],  // 1.13's
+      [new nn.LSTMCell(3, 4, false), "LSTMCell(3, 4, bias=False)"],
+      [new nn.RNNCell(3, 4, true, "relu"), "RNNCell(3, 4, nonlinearity=relu)"],
+      [new nn.Hardtanh(-2, 2), "Hardtanh(min_val=-2.0, max_val=2.0)"],
+      [new nn.Softplus(2, 10), "Softplus(beta=2, threshold=10)"],
+      [new nn.PReLU(3, 0.1), "PReLU(num_parameters=3)"],
+      [new nn.InstanceNorm2d(3, 1e-3, 0.2, true), "InstanceNorm2d(3, eps=0.001, momentum=0.2, affine=True, track_running_stats=False)"],
+    ];
+    for (const [m, py] of cases) expect(m.toString()).to.equal(py);
+    expect([(cases[2][0] as nn.RNN).nonlinearity, (cases[3][0] as nn.RNN).nonlinearity]).to.deep.equal(["relu", "tanh"]);
+    expect((new nn.PReLU(3, 0.1).weight.toArray() as number[]).map((v) => v.toFixed(4))).to.deep.equal(["0.1000", "0.1000", "0.1000"]);
+    const mha = new nn.MultiheadAttention(8, 2, 0.1, false, false, false, null, null, true);
+    expect([mha.dropout, mha.batchFirst, mha.in_proj_bias]).to.deep.equal([0.1, true, null]);
+    const l = new nn.TransformerEncoderLayer(8, 2, 16, 0.0, "gelu", 1e-6, true, true);
+    expect([l.linear1.toString(), l.dropout.p, l.norm1.eps, l.normFirst, l.self_attn.batchFirst]).to.deep.equal(
+      ["Linear(in_features=8, out_features=16, bias=True)", 0, 1e-6, true, true]);
+  });
+
+  it("nn.Bilinear: PyTorch's initialisation, forward, input gradient and print (values from PyTorch 1.13)", () => {
+    torch.manualSeed(0);
+    const m = new nn.Bilinear(2, 3, 2);
+    expect(m.toString()).to.equal("Bilinear(in1_features=2, in2_features=3, out_features=2, bias=True)");
+    const close = (t: Tensor, want: number[]) => (t.flatten().toArray() as number[]).forEach((v, i) => expect(v).to.be.closeTo(want[i], 1e-5));
+    close(m.weight, [-0.005294, 0.379323, -0.581981, -0.520387, -0.272345, 0.189616, -0.01401, 0.560658, -0.062752, 0.187109, -0.213697, -0.138993]);
+    close(m.bias!, [-0.675533, -0.468304]);
+    const x1 = torch.tensor([[1, -2]], { dtype: torch.float32, requiresGrad: true });
+    const y = m.forward(x1, torch.tensor([[0.5, 1, -1]], { dtype: torch.float32 }));
+    close(y, [1.727433, 0.110399]);
+    y.sum().backward();
+    close(x1.grad!, [1.575061, -0.703304]);
+    expect(new nn.Bilinear(2, 3, 2, false).bias).to.equal(null);
+  });
+
+  it("nn.init.kaimingNormal_/kaimingUniform_ take (a, mode, nonlinearity) positionally", () => {
+    const draw = (f: (w: Tensor) => void) => { torch.manualSeed(0); const w = torch.empty([4, 3]); f(w); return w.toArray(); };
+    expect(draw((w) => nn.init.kaimingNormal_(w, 0, "fan_out", "relu"))).to.deep.equal(draw((w) => nn.init.kaimingNormal_(w, { mode: "fan_out", nonlinearity: "relu" })));
+    expect(draw((w) => nn.init.kaimingUniform_(w, 0.2, "fan_out"))).to.deep.equal(draw((w) => nn.init.kaimingUniform_(w, { a: 0.2, mode: "fan_out" })));
+    expect(draw((w) => nn.init.kaimingNormal_(w, 0, "fan_out"))).to.not.deep.equal(draw((w) => nn.init.kaimingNormal_(w)));
+  });
+  it("an option given twice or arguments after the options object throw a TypeError", () => {
+    expect(() => new nn.Conv2d(3, 8, 3, 2, { stride: 1 } as any)).to.throw(TypeError, /multiple values for option 'stride'/);
+    expect(() => new (nn.Linear as any)(3, 4, { bias: false }, true)).to.throw(TypeError, /last argument/);
+    expect(() => new (nn.Linear as any)(3, 4, false, true)).to.throw(TypeError, /at most 1 optional positional/);
   });
 });
 

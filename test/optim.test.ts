@@ -43,7 +43,7 @@ function camel(o: any): any {
   for (const k of Object.keys(o)) r[toCamel(k)] = o[k];
   return r;
 }
-const OPT: Record<string, any> = { SGD: optim.SGD, Adam: optim.Adam, AdamW: optim.AdamW, RMSprop: optim.RMSprop, Adagrad: optim.Adagrad };
+const OPT: Record<string, any> = { SGD: optim.SGD, Adam: optim.Adam, AdamW: optim.AdamW, RMSprop: optim.RMSprop, Adagrad: optim.Adagrad, Adadelta: optim.Adadelta, Adamax: optim.Adamax, NAdam: optim.NAdam, RAdam: optim.RAdam };
 
 function build(c: any, p: P) {
   const params = c.groups === null ? [p.W, p.b, p.c]
@@ -193,6 +193,23 @@ describe("optim: API", () => {
     expect(p.c.toArray()).to.deep.equal(c0);
     expect(opt.state.has(p.c)).to.equal(false);
     expect(opt.state.get(p.W)!.step.item()).to.equal(1);
+  });
+
+  it("options may be given positionally in PyTorch's order (SGD(params, 0.1, 0.9))", () => {
+    const w = torch.zeros([2], { requiresGrad: true });
+    const group = (o: optim.Optimizer) => { const { params, ...rest } = o.paramGroups[0]; void params; return rest; };
+    expect(group(new optim.SGD([w], 0.1, 0.9, 0, 5e-4, true))).to.deep.equal(group(new optim.SGD([w], { lr: 0.1, momentum: 0.9, weightDecay: 5e-4, nesterov: true })));
+    expect(group(new optim.Adam([w], 0.01, [0.8, 0.9], 1e-6, 0.1, true))).to.deep.equal(
+      group(new optim.Adam([w], { lr: 0.01, betas: [0.8, 0.9], eps: 1e-6, weightDecay: 0.1, amsgrad: true })));
+    expect(new optim.AdamW([w], 0.02).paramGroups[0].lr).to.equal(0.02);
+    expect(group(new optim.RMSprop([w], 0.01, 0.9, 1e-8, 0, 0.5, true))).to.deep.equal(group(new optim.RMSprop([w], { lr: 0.01, alpha: 0.9, momentum: 0.5, centered: true })));
+    expect(() => new optim.SGD([w], 0.1, { lr: 0.2 } as any)).to.throw(TypeError, /multiple values for option 'lr'/);
+  });
+
+  it("prints like PyTorch's print(optimizer)", () => {
+    const w = torch.zeros([2], { requiresGrad: true });
+    expect(new optim.Adam([w], { lr: 1e-3 }).toString()).to.equal("Adam (\nParameter Group 0\n    amsgrad: False\n    betas: (0.9, 0.999)\n" +
+      "    capturable: False\n    differentiable: False\n    eps: 1e-08\n    foreach: None\n    fused: False\n    lr: 0.001\n    maximize: False\n    weight_decay: 0\n)");
   });
 
   it("paramGroups are readable and their lr writable", () => {

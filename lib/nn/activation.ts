@@ -1,8 +1,9 @@
 // Activations: ReLU, LeakyReLU, GELU, SiLU, Sigmoid, Tanh, Softmax, LogSoftmax and a few more.
 import { Tensor, full } from "../tensor";
 import { Module, Parameter, pyFloat } from "./module";
-import { FactoryOptions } from "./common";
+import { FactoryOptions, optionsOf } from "./common";
 import { Kind, PlanBuilder, builtin, planForward } from "./plan";
+import { callOp } from "../ops";
 
 type InplaceArg = boolean | { inplace?: boolean };
 function inplaceOf(a: InplaceArg | undefined): boolean { return typeof a === "boolean" ? a : !!a?.inplace; }
@@ -99,8 +100,10 @@ export class Hardtanh extends Module {
   minVal: number;
   maxVal: number;
   inplace: boolean;
-  constructor(opts?: { minVal?: number; maxVal?: number; inplace?: boolean }) {
+  /** new Hardtanh({ minVal, maxVal }), or PyTorch's positional new Hardtanh(minVal, maxVal, inplace). */
+  constructor(...args: [opts?: { minVal?: number; maxVal?: number; inplace?: boolean }] | [minVal?: number, maxVal?: number, inplace?: boolean]) {
     super();
+    const opts = optionsOf<{ minVal?: number; maxVal?: number; inplace?: boolean }>("Hardtanh", ["minVal", "maxVal", "inplace"], args);
     this.minVal = opts?.minVal ?? -1;
     this.maxVal = opts?.maxVal ?? 1;
     this.inplace = !!opts?.inplace;
@@ -124,7 +127,12 @@ builtin(ReLU6);
 export class Softplus extends Module {
   beta: number;
   threshold: number;
-  constructor(opts?: { beta?: number; threshold?: number }) { super(); this.beta = opts?.beta ?? 1; this.threshold = opts?.threshold ?? 20; }
+  constructor(...args: [opts?: { beta?: number; threshold?: number }] | [beta?: number, threshold?: number]) {
+    super();
+    const opts = optionsOf<{ beta?: number; threshold?: number }>("Softplus", ["beta", "threshold"], args);
+    this.beta = opts.beta ?? 1;
+    this.threshold = opts.threshold ?? 20;
+  }
   _plan(b: PlanBuilder): void { b.num(Kind.Softplus).num(this.beta).num(this.threshold); }
   forward(x: Tensor): Tensor { return planForward(this, x); }
   extraRepr(): string { return `beta=${this.beta}, threshold=${this.threshold}`; }
@@ -135,8 +143,10 @@ builtin(Softplus);
 export class PReLU extends Module {
   declare weight: Parameter;
   numParameters: number;
-  constructor(opts?: { numParameters?: number; init?: number } & FactoryOptions) {
+  /** new PReLU({ numParameters, init }), or PyTorch's positional new PReLU(numParameters, init). */
+  constructor(...args: [opts?: { numParameters?: number; init?: number } & FactoryOptions] | [numParameters?: number, init?: number, opts?: FactoryOptions]) {
     super();
+    const opts = optionsOf<{ numParameters?: number; init?: number } & FactoryOptions>("PReLU", ["numParameters", "init"], args);
     this.numParameters = opts?.numParameters ?? 1;
     const t = full([this.numParameters], opts?.init ?? 0.25, { dtype: opts?.dtype, device: opts?.device });
     this.registerParameter("weight", new Parameter(t));
@@ -186,3 +196,73 @@ export class LogSoftmax extends Module {
   extraRepr(): string { return `dim=${this.dim ?? "None"}`; }
 }
 builtin(LogSoftmax);
+
+/** softmax(-x) along dim. */
+export class Softmin extends Module {
+  dim: number | null;
+  constructor(dim: number | null | { dim?: number | null } = null) { super(); this.dim = typeof dim === "object" && dim !== null ? dim.dim ?? null : dim; }
+  forward(x: Tensor): Tensor {
+    const n = x.neg();
+    try { return n.softmax(this.dim ?? legacyDim(x.dim())); } finally { n.dispose(); }
+  }
+  extraRepr(): string { return `dim=${this.dim ?? "None"}`; }
+}
+/** log(sigmoid(x)), computed stably. */
+export class LogSigmoid extends Module { forward(x: Tensor): Tensor { return callOp("aten::log_sigmoid", x); } }
+/** x / (1 + |x|). */
+export class Softsign extends Module {
+  forward(x: Tensor): Tensor { const a = x.abs(); const d = a.add(1); a.dispose(); try { return x.div(d); } finally { d.dispose(); } }
+}
+/** x - tanh(x). */
+export class Tanhshrink extends Module {
+  forward(x: Tensor): Tensor { const t: Tensor = callOp("aten::tanh", x); try { return x.sub(t); } finally { t.dispose(); } }
+}
+/** scale·(max(0, x) + min(0, α·(exp(x) - 1))) with PyTorch's fixed α and scale. */
+export class SELU extends Module {
+  inplace: boolean;
+  constructor(opts?: InplaceArg) { super(); this.inplace = inplaceOf(opts); }
+  forward(x: Tensor): Tensor { return this.inplace ? x.inplace("aten::selu_") : callOp("aten::selu", x); }
+  extraRepr(): string { return this.inplace ? "inplace=True" : ""; }
+}
+/** max(0, x) + min(0, α·(exp(x/α) - 1)). */
+export class CELU extends Module {
+  alpha: number;
+  inplace: boolean;
+  constructor(alpha: number | { alpha?: number; inplace?: boolean } = 1.0, inplace?: InplaceArg) {
+    super();
+    if (typeof alpha === "object") { this.alpha = alpha.alpha ?? 1; this.inplace = !!alpha.inplace; }
+    else { this.alpha = alpha; this.inplace = inplaceOf(inplace); }
+  }
+  forward(x: Tensor): Tensor { return this.inplace ? x.inplace("aten::celu_", this.alpha) : callOp("aten::celu", x, this.alpha); }
+  extraRepr(): string { return `alpha=${pyFloat(this.alpha)}${this.inplace ? ", inplace=True" : ""}`; }
+}
+/** Gated linear unit: the first half of dim times sigmoid of the second half. */
+export class GLU extends Module {
+  dim: number;
+  constructor(dim: number | { dim?: number } = -1) { super(); this.dim = typeof dim === "object" ? dim.dim ?? -1 : dim; }
+  forward(x: Tensor): Tensor { return callOp("aten::glu", x, this.dim); }
+  extraRepr(): string { return `dim=${this.dim}`; }
+}
+/** x where x > threshold, else value. */
+export class Threshold extends Module {
+  threshold: number;
+  value: number;
+  inplace: boolean;
+  constructor(threshold: number, value: number, inplace: InplaceArg = false) { super(); this.threshold = threshold; this.value = value; this.inplace = inplaceOf(inplace); }
+  forward(x: Tensor): Tensor { return this.inplace ? x.inplace("aten::threshold_", this.threshold, this.value) : callOp("aten::threshold", x, this.threshold, this.value); }
+  extraRepr(): string { return `threshold=${pyFloat(this.threshold)}, value=${pyFloat(this.value)}${this.inplace ? ", inplace=True" : ""}`; }
+}
+/** x where |x| > lambd, else 0. */
+export class Hardshrink extends Module {
+  lambd: number;
+  constructor(lambd: number | { lambd?: number } = 0.5) { super(); this.lambd = typeof lambd === "object" ? lambd.lambd ?? 0.5 : lambd; }
+  forward(x: Tensor): Tensor { return callOp("aten::hardshrink", x, this.lambd); }
+  extraRepr(): string { return pyFloat(this.lambd); }
+}
+/** x ∓ lambd where |x| > lambd, else 0. */
+export class Softshrink extends Module {
+  lambd: number;
+  constructor(lambd: number | { lambd?: number } = 0.5) { super(); this.lambd = typeof lambd === "object" ? lambd.lambd ?? 0.5 : lambd; }
+  forward(x: Tensor): Tensor { return callOp("aten::softshrink", x, this.lambd); }
+  extraRepr(): string { return pyFloat(this.lambd); }
+}

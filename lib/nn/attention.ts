@@ -2,7 +2,7 @@
 // in_proj_bias, out_proj.weight/bias, bias_k, bias_v, as PyTorch names them.
 import { Tensor } from "../tensor";
 import { Module, Parameter } from "./module";
-import { FactoryOptions, emptyParam } from "./common";
+import { FactoryOptions, emptyParam, optionsOf } from "./common";
 import { NonDynamicallyQuantizableLinear } from "./linear";
 import { xavierUniform_, xavierNormal_, constant_ } from "./init";
 import { multiHeadAttentionForward } from "./functional";
@@ -48,8 +48,11 @@ export class MultiheadAttention extends Module {
   headDim: number;
   addZeroAttn: boolean;
 
-  constructor(embedDim: number, numHeads: number, o?: MultiheadAttentionOptions) {
+  /** Options as an object, or PyTorch's positional order (dropout, bias, addBiasKv, addZeroAttn, kdim, vdim, batchFirst). */
+  constructor(embedDim: number, numHeads: number, ...args: [opts?: MultiheadAttentionOptions] | [dropout?: number, bias?: boolean, addBiasKv?: boolean,
+    addZeroAttn?: boolean, kdim?: number | null, vdim?: number | null, batchFirst?: boolean, opts?: MultiheadAttentionOptions]) {
     super();
+    const o = optionsOf<MultiheadAttentionOptions>("MultiheadAttention", ["dropout", "bias", "addBiasKv", "addZeroAttn", "kdim", "vdim", "batchFirst"], args);
     const f = { dtype: o?.dtype, device: o?.device };
     this.embedDim = embedDim;
     this.kdim = o?.kdim ?? embedDim;

@@ -3,7 +3,7 @@ import { Tensor, zeros, ones, tensor } from "../tensor";
 import { int64 } from "../dtype";
 import { noGrad } from "../autograd";
 import { Module, Parameter, pyBool, pyFloat, pyTuple } from "./module";
-import { FactoryOptions, emptyParam } from "./common";
+import { FactoryOptions, emptyParam, optionsOf } from "./common";
 import { Kind, PlanBuilder, builtin, planForward } from "./plan";
 import { ones_, zeros_ } from "./init";
 
@@ -14,6 +14,10 @@ export interface BatchNormOptions extends FactoryOptions {
   affine?: boolean;
   trackRunningStats?: boolean;
 }
+
+/** BatchNorm's optional arguments: an options object, or PyTorch's positional order (eps, momentum, affine, trackRunningStats). */
+export type BatchNormArgs = [opts?: BatchNormOptions] | [eps?: number, momentum?: number | null, affine?: boolean, trackRunningStats?: boolean, opts?: BatchNormOptions];
+const BN_NAMES = ["eps", "momentum", "affine", "trackRunningStats"];
 
 /** Shared by the BatchNorm layers (PyTorch's _NormBase/_BatchNorm). */
 export class _BatchNorm extends Module {
@@ -30,8 +34,9 @@ export class _BatchNorm extends Module {
   /** 1: 2-D or 3-D input; 2: 4-D; 3: 5-D. */
   protected _expectDims = 0;
 
-  constructor(numFeatures: number, o?: BatchNormOptions) {
+  constructor(numFeatures: number, ...args: BatchNormArgs) {
     super();
+    const o = optionsOf<BatchNormOptions>(this._getName(), BN_NAMES, args);
     this.numFeatures = numFeatures;
     this.eps = o?.eps ?? 1e-5;
     this.momentum = o?.momentum === undefined ? 0.1 : o.momentum;
@@ -89,22 +94,25 @@ export class _BatchNorm extends Module {
 
 /** Batch normalization over (N, C) or (N, C, L) inputs. */
 export class BatchNorm1d extends _BatchNorm {
-  constructor(numFeatures: number, opts?: BatchNormOptions) { super(numFeatures, opts); this._expectDims = 1; }
+  constructor(numFeatures: number, ...args: BatchNormArgs) { super(numFeatures, ...args); this._expectDims = 1; }
   forward(x: Tensor): Tensor { return planForward(this, x); }
 }
 builtin(BatchNorm1d);
 /** Batch normalization over (N, C, H, W) inputs. */
 export class BatchNorm2d extends _BatchNorm {
-  constructor(numFeatures: number, opts?: BatchNormOptions) { super(numFeatures, opts); this._expectDims = 2; }
+  constructor(numFeatures: number, ...args: BatchNormArgs) { super(numFeatures, ...args); this._expectDims = 2; }
   forward(x: Tensor): Tensor { return planForward(this, x); }
 }
 builtin(BatchNorm2d);
 /** Batch normalization over (N, C, D, H, W) inputs. */
 export class BatchNorm3d extends _BatchNorm {
-  constructor(numFeatures: number, opts?: BatchNormOptions) { super(numFeatures, opts); this._expectDims = 3; }
+  constructor(numFeatures: number, ...args: BatchNormArgs) { super(numFeatures, ...args); this._expectDims = 3; }
   forward(x: Tensor): Tensor { return planForward(this, x); }
 }
 builtin(BatchNorm3d);
+
+export interface LayerNormOptions extends FactoryOptions { eps?: number; elementwiseAffine?: boolean; bias?: boolean; }
+export interface GroupNormOptions extends FactoryOptions { eps?: number; affine?: boolean; }
 
 /** Layer normalization over the trailing normalizedShape dims (torch.nn.LayerNorm). */
 export class LayerNorm extends Module {
@@ -113,8 +121,10 @@ export class LayerNorm extends Module {
   normalizedShape: number[];
   eps: number;
   elementwiseAffine: boolean;
-  constructor(normalizedShape: number | number[], opts?: { eps?: number; elementwiseAffine?: boolean; bias?: boolean } & FactoryOptions) {
+  /** new LayerNorm(shape, { eps, elementwiseAffine, bias }), or PyTorch's positional form new LayerNorm(shape, eps, elementwiseAffine). */
+  constructor(normalizedShape: number | number[], ...args: [opts?: LayerNormOptions] | [eps?: number, elementwiseAffine?: boolean, bias?: boolean, opts?: LayerNormOptions]) {
     super();
+    const opts = optionsOf<LayerNormOptions>("LayerNorm", ["eps", "elementwiseAffine", "bias"], args);
     this.normalizedShape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
     this.eps = opts?.eps ?? 1e-5;
     this.elementwiseAffine = opts?.elementwiseAffine ?? true;
@@ -143,8 +153,10 @@ export class GroupNorm extends Module {
   numChannels: number;
   eps: number;
   affine: boolean;
-  constructor(numGroups: number, numChannels: number, opts?: { eps?: number; affine?: boolean } & FactoryOptions) {
+  /** new GroupNorm(groups, channels, { eps, affine }), or PyTorch's positional form new GroupNorm(groups, channels, eps, affine). */
+  constructor(numGroups: number, numChannels: number, ...args: [opts?: GroupNormOptions] | [eps?: number, affine?: boolean, opts?: GroupNormOptions]) {
     super();
+    const opts = optionsOf<GroupNormOptions>("GroupNorm", ["eps", "affine"], args);
     if (numChannels % numGroups !== 0) throw new Error("num_channels must be divisible by num_groups");
     this.numGroups = numGroups;
     this.numChannels = numChannels;

@@ -24,3 +24,32 @@ export function emptyParam(shape: number[], f?: FactoryOptions, requiresGrad = t
 
 /** Disposes tensors made for a call (not the caller's). */
 export function disposeAll(...ts: (Tensor | null | undefined)[]): void { for (const t of ts) if (t && !t.isDisposed) t.dispose(); }
+
+function isOptionsObject(a: any): boolean {
+  if (a === null || typeof a !== "object") return false;
+  const proto = Object.getPrototypeOf(a);
+  return proto === Object.prototype || proto === null;
+}
+/**
+ * The optional arguments after a constructor's required ones, as one options object. They come as an options object
+ * (the usual form), or positionally in PyTorch's order, as ported code writes them (MaxPool2d(3, 2, 1): stride 2,
+ * padding 1; SGD(params, 0.1)), optionally followed by an options object for the rest. `names` are the camelCase
+ * options in PyTorch's positional order.
+ */
+export function optionsOf<T extends object>(what: string, names: readonly string[], args: readonly any[]): T {
+  const o: any = {};
+  let i = 0;
+  for (; i < args.length && !isOptionsObject(args[i]); i++) {
+    if (args[i] === undefined) continue;
+    if (i >= names.length) throw new TypeError(`${what}: expected at most ${names.length} optional positional argument(s) (${names.join(", ")}) before the options object, got ${args.length}`);
+    o[names[i]] = args[i];
+  }
+  if (i < args.length) {
+    if (args.slice(i + 1).some((a) => a !== undefined)) throw new TypeError(`${what}: the options object must be the last argument`);
+    for (const [k, v] of Object.entries(args[i])) {
+      if (k in o && v !== undefined) throw new TypeError(`${what}: got multiple values for option '${k}'`);
+      if (!(k in o)) o[k] = v;
+    }
+  }
+  return o as T;
+}

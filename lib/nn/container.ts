@@ -8,6 +8,27 @@ function absIndex(i: number, n: number): number {
   return i < 0 ? i + n : i;
 }
 
+const INDEX = /^-?\d+$/;
+/**
+ * The container behind a Proxy that gives Python's seq[i] and seq[i] = m: positional (named Sequentials too) and
+ * negative from the end; an index out of range reads undefined and throws a RangeError on assignment.
+ */
+function indexable<T extends Sequential | ModuleList>(c: T): T {
+  return new Proxy(c, {
+    get(t, k, r) {
+      if (typeof k === "string" && INDEX.test(k)) {
+        const n = t.length, i = Number(k);
+        return i >= -n && i < n ? t.at(i) : undefined;
+      }
+      return Reflect.get(t, k, r);
+    },
+    set(t, k, v, r) {
+      if (typeof k === "string" && INDEX.test(k)) { t.set(Number(k), v); return true; }
+      return Reflect.set(t, k, v, r);
+    },
+  });
+}
+
 function isNamedArg(a: any): boolean {
   return a instanceof Map || (a !== null && typeof a === "object" && !(a instanceof Module) && !Array.isArray(a));
 }
@@ -17,6 +38,8 @@ function isNamedArg(a: any): boolean {
  * (or a Map) keeps the names. When every layer is a built-in one, the whole forward is one native call.
  */
 export class Sequential extends Module {
+  /** seq[i] and seq[i] = m as in Python: by position (named Sequentials too), negative from the end. */
+  [index: number]: Module;
   /** Fuse runs of built-in layers into one native call (set false to call each layer's forward). */
   static nativeForward = process.env.TORCHTS_NN_FUSE !== "0";
 
@@ -30,6 +53,7 @@ export class Sequential extends Module {
     } else {
       args.forEach((m, i) => this.registerModule(String(i), m));
     }
+    return indexable(this);
   }
   get length(): number { this._sync(); return this._modules.size; }
   /** The module at index i (negative counts from the end). */
@@ -43,6 +67,20 @@ export class Sequential extends Module {
   slice(start?: number, end?: number): Sequential {
     return new Sequential(new Map([...this._modules.entries()].slice(start, end) as [string, Module][]));
   }
+  /** Replaces the module at index i, keeping its name (Python's seq[i] = m). */
+  set(i: number, m: Module): void {
+    const keys = [...this._modules.keys()];
+    this.registerModule(keys[absIndex(i, keys.length)], m);
+  }
+  /** Removes and returns the module at index i; the rest are renumbered "0", "1", ... as in PyTorch. */
+  pop(i: number): Module {
+    const items = [...this._modules.values()];
+    const [m] = items.splice(absIndex(i, items.length), 1);
+    renumber(this, items);
+    return m!;
+  }
+  /** Python's del seq[i]: removes the module at index i and renumbers the rest. */
+  delete(i: number): void { this.pop(i); }
   append(m: Module): this { this.registerModule(String(this.length), m); return this; }
   extend(ms: Iterable<Module>): this { for (const m of ms) this.append(m); return this; }
   insert(index: number, m: Module): this {
@@ -110,9 +148,12 @@ function renumber(m: Module, items: (Module | null)[]): void {
 
 /** A list of modules, registered as "0", "1", ... (no forward of its own). */
 export class ModuleList extends Module {
+  /** ml[i] and ml[i] = m as in Python, negative from the end. */
+  [index: number]: Module;
   constructor(modules?: Iterable<Module>) {
     super();
     if (modules) for (const m of modules) this.append(m);
+    return indexable(this);
   }
   get length(): number { this._sync(); return this._modules.size; }
   at(i: number): Module {
@@ -139,6 +180,8 @@ export class ModuleList extends Module {
     renumber(this, items);
     return m!;
   }
+  /** Python's del ml[i]: removes the module at index i and renumbers the rest. */
+  delete(i: number): void { this.pop(i); }
   slice(start?: number, end?: number): ModuleList { return new ModuleList(([...this._modules.values()] as Module[]).slice(start, end)); }
   [Symbol.iterator](): Iterator<Module> { return (this._modules.values() as any as Module[])[Symbol.iterator](); }
   map<T>(fn: (m: Module, i: number) => T): T[] { return ([...this._modules.values()] as Module[]).map(fn); }

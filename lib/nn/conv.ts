@@ -1,7 +1,7 @@
 // Convolutions: Conv1d/2d/3d and ConvTranspose1d/2d/3d on libtorch's kernels.
 import { Tensor } from "../tensor";
 import { Module, Parameter, pyTuple } from "./module";
-import { FactoryOptions, emptyParam, ntuple } from "./common";
+import { FactoryOptions, emptyParam, ntuple, optionsOf } from "./common";
 import { Kind, PlanBuilder, builtin, planForward, acquire, release, runPlan } from "./plan";
 import { kaimingUniform_, uniform_, calculateFanInAndFanOut } from "./init";
 
@@ -26,6 +26,15 @@ export interface ConvTransposeOptions extends FactoryOptions {
   dilation?: number | number[];
   paddingMode?: "zeros";
 }
+
+/** Conv1d/2d/3d's optional arguments: an options object, or PyTorch's positional order (stride, padding, dilation, groups, bias, paddingMode). */
+export type ConvArgs = [opts?: ConvOptions] | [stride?: number | number[], padding?: ConvOptions["padding"], dilation?: number | number[],
+  groups?: number, bias?: boolean, paddingMode?: PaddingMode, opts?: ConvOptions];
+/** ConvTranspose1d/2d/3d's: an options object, or (stride, padding, outputPadding, groups, bias, dilation, paddingMode). */
+export type ConvTransposeArgs = [opts?: ConvTransposeOptions] | [stride?: number | number[], padding?: number | number[],
+  outputPadding?: number | number[], groups?: number, bias?: boolean, dilation?: number | number[], paddingMode?: "zeros", opts?: ConvTransposeOptions];
+const CONV_NAMES = ["stride", "padding", "dilation", "groups", "bias", "paddingMode"];
+const CONVT_NAMES = ["stride", "padding", "outputPadding", "groups", "bias", "dilation", "paddingMode"];
 
 /** Shared by convolutions and transposed convolutions (PyTorch's _ConvNd). */
 export class _ConvNd extends Module {
@@ -133,8 +142,8 @@ class _Conv extends _ConvNd {
 
 /** 1-D convolution over (N, C, L) or (C, L) inputs. */
 export class Conv1d extends _Conv {
-  constructor(inChannels: number, outChannels: number, kernelSize: number | number[], opts?: ConvOptions) {
-    super(1, inChannels, outChannels, kernelSize, false, opts ?? {});
+  constructor(inChannels: number, outChannels: number, kernelSize: number | number[], ...args: ConvArgs) {
+    super(1, inChannels, outChannels, kernelSize, false, optionsOf("Conv1d", CONV_NAMES, args));
   }
   forward(x: Tensor): Tensor { return planForward(this, x); }
 }
@@ -142,8 +151,8 @@ builtin(Conv1d);
 
 /** 2-D convolution over (N, C, H, W) or (C, H, W) inputs. */
 export class Conv2d extends _Conv {
-  constructor(inChannels: number, outChannels: number, kernelSize: number | number[], opts?: ConvOptions) {
-    super(2, inChannels, outChannels, kernelSize, false, opts ?? {});
+  constructor(inChannels: number, outChannels: number, kernelSize: number | number[], ...args: ConvArgs) {
+    super(2, inChannels, outChannels, kernelSize, false, optionsOf("Conv2d", CONV_NAMES, args));
   }
   forward(x: Tensor): Tensor { return planForward(this, x); }
 }
@@ -151,8 +160,8 @@ builtin(Conv2d);
 
 /** 3-D convolution over (N, C, D, H, W) or (C, D, H, W) inputs. */
 export class Conv3d extends _Conv {
-  constructor(inChannels: number, outChannels: number, kernelSize: number | number[], opts?: ConvOptions) {
-    super(3, inChannels, outChannels, kernelSize, false, opts ?? {});
+  constructor(inChannels: number, outChannels: number, kernelSize: number | number[], ...args: ConvArgs) {
+    super(3, inChannels, outChannels, kernelSize, false, optionsOf("Conv3d", CONV_NAMES, args));
   }
   forward(x: Tensor): Tensor { return planForward(this, x); }
 }
@@ -200,8 +209,8 @@ class _ConvTranspose extends _ConvNd {
 
 /** Transposed 1-D convolution ("deconvolution"); forward(x, outputSize?) picks the output padding. */
 export class ConvTranspose1d extends _ConvTranspose {
-  constructor(inChannels: number, outChannels: number, kernelSize: number | number[], opts?: ConvTransposeOptions) {
-    super(1, inChannels, outChannels, kernelSize, opts ?? {});
+  constructor(inChannels: number, outChannels: number, kernelSize: number | number[], ...args: ConvTransposeArgs) {
+    super(1, inChannels, outChannels, kernelSize, optionsOf("ConvTranspose1d", CONVT_NAMES, args));
   }
   forward(x: Tensor, outputSize?: number[] | null): Tensor { return this._forward(x, outputSize); }
 }
@@ -209,8 +218,8 @@ builtin(ConvTranspose1d);
 
 /** Transposed 2-D convolution; forward(x, outputSize?) picks the output padding. */
 export class ConvTranspose2d extends _ConvTranspose {
-  constructor(inChannels: number, outChannels: number, kernelSize: number | number[], opts?: ConvTransposeOptions) {
-    super(2, inChannels, outChannels, kernelSize, opts ?? {});
+  constructor(inChannels: number, outChannels: number, kernelSize: number | number[], ...args: ConvTransposeArgs) {
+    super(2, inChannels, outChannels, kernelSize, optionsOf("ConvTranspose2d", CONVT_NAMES, args));
   }
   forward(x: Tensor, outputSize?: number[] | null): Tensor { return this._forward(x, outputSize); }
 }
@@ -218,8 +227,8 @@ builtin(ConvTranspose2d);
 
 /** Transposed 3-D convolution; forward(x, outputSize?) picks the output padding. */
 export class ConvTranspose3d extends _ConvTranspose {
-  constructor(inChannels: number, outChannels: number, kernelSize: number | number[], opts?: ConvTransposeOptions) {
-    super(3, inChannels, outChannels, kernelSize, opts ?? {});
+  constructor(inChannels: number, outChannels: number, kernelSize: number | number[], ...args: ConvTransposeArgs) {
+    super(3, inChannels, outChannels, kernelSize, optionsOf("ConvTranspose3d", CONVT_NAMES, args));
   }
   forward(x: Tensor, outputSize?: number[] | null): Tensor { return this._forward(x, outputSize); }
 }

@@ -4,7 +4,7 @@ import { DType, bool as boolDType } from "../dtype";
 import { callOp, bound } from "../ops";
 import { noGrad } from "../autograd";
 import { tidy } from "../memory";
-import { ntuple } from "./common";
+import { ntuple, optionsOf } from "./common";
 
 export type Reduction = "none" | "mean" | "sum";
 /** PyTorch's reduction enum: none 0, mean 1, sum 2. */
@@ -36,18 +36,25 @@ function conv(nd: number, input: Tensor, weight: Tensor, bias: Tensor | null | u
   return callOp(`aten::conv${nd}d`, input, weight, bias ?? null, ntuple(o?.stride ?? 1, nd, "stride"),
     typeof p === "string" ? p : ntuple(p, nd, "padding"), ntuple(o?.dilation ?? 1, nd, "dilation"), o?.groups ?? 1);
 }
-export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvFnOptions): Tensor { return conv(1, input, weight, bias, opts); }
-export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvFnOptions): Tensor { return conv(2, input, weight, bias, opts); }
-export function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvFnOptions): Tensor { return conv(3, input, weight, bias, opts); }
+/** The options after bias: an object, or PyTorch's positional order (stride, padding, dilation, groups). */
+export type ConvFnArgs = [opts?: ConvFnOptions] | [stride?: number | number[], padding?: ConvFnOptions["padding"], dilation?: number | number[], groups?: number];
+const CONV_FN = ["stride", "padding", "dilation", "groups"];
+export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, ...args: ConvFnArgs): Tensor { return conv(1, input, weight, bias, optionsOf("conv1d", CONV_FN, args)); }
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, ...args: ConvFnArgs): Tensor { return conv(2, input, weight, bias, optionsOf("conv2d", CONV_FN, args)); }
+export function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, ...args: ConvFnArgs): Tensor { return conv(3, input, weight, bias, optionsOf("conv3d", CONV_FN, args)); }
 
 export interface ConvTransposeFnOptions { stride?: number | number[]; padding?: number | number[]; outputPadding?: number | number[]; groups?: number; dilation?: number | number[]; }
 function convT(nd: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, o?: ConvTransposeFnOptions): Tensor {
   return callOp(`aten::conv_transpose${nd}d`, input, weight, bias ?? null, ntuple(o?.stride ?? 1, nd), ntuple(o?.padding ?? 0, nd),
     ntuple(o?.outputPadding ?? 0, nd), o?.groups ?? 1, ntuple(o?.dilation ?? 1, nd));
 }
-export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeFnOptions): Tensor { return convT(1, input, weight, bias, opts); }
-export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeFnOptions): Tensor { return convT(2, input, weight, bias, opts); }
-export function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeFnOptions): Tensor { return convT(3, input, weight, bias, opts); }
+/** The options after bias: an object, or PyTorch's positional order (stride, padding, outputPadding, groups, dilation). */
+export type ConvTransposeFnArgs = [opts?: ConvTransposeFnOptions] | [stride?: number | number[], padding?: number | number[],
+  outputPadding?: number | number[], groups?: number, dilation?: number | number[]];
+const CONVT_FN = ["stride", "padding", "outputPadding", "groups", "dilation"];
+export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, ...args: ConvTransposeFnArgs): Tensor { return convT(1, input, weight, bias, optionsOf("conv_transpose1d", CONVT_FN, args)); }
+export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, ...args: ConvTransposeFnArgs): Tensor { return convT(2, input, weight, bias, optionsOf("conv_transpose2d", CONVT_FN, args)); }
+export function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, ...args: ConvTransposeFnArgs): Tensor { return convT(3, input, weight, bias, optionsOf("conv_transpose3d", CONVT_FN, args)); }
 
 /** Pads the last dims: pad = [left, right, top, bottom, ...]; mode constant (with value), reflect, replicate or circular. */
 export function pad(input: Tensor, pad: number[], mode: "constant" | "reflect" | "replicate" | "circular" | { mode?: string; value?: number } = "constant", value?: number): Tensor {
@@ -62,17 +69,25 @@ function verifyBatchSize(size: number[]): void {
   for (let i = 2; i < size.length; i++) p *= size[i];
   if (p === 1) throw new Error(`Expected more than 1 value per channel when training, got input size ${sizeStr(size)}`);
 }
-export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null,
-  opts?: { weight?: Tensor | null; bias?: Tensor | null; training?: boolean; momentum?: number; eps?: number }): Tensor {
+type BatchNormFnOptions = { weight?: Tensor | null; bias?: Tensor | null; training?: boolean; momentum?: number; eps?: number };
+/** Options: an object, or PyTorch's positional order (weight, bias, training, momentum, eps). */
+export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, ...args: [opts?: BatchNormFnOptions] |
+  [weight?: Tensor | null, bias?: Tensor | null, training?: boolean, momentum?: number, eps?: number]): Tensor {
+  const opts = optionsOf<BatchNormFnOptions>("batch_norm", ["weight", "bias", "training", "momentum", "eps"], args);
   const training = !!opts?.training;
   if (training) verifyBatchSize(input.shape);
   return callOp("aten::batch_norm", input, opts?.weight ?? null, opts?.bias ?? null, runningMean, runningVar, training,
     opts?.momentum ?? 0.1, opts?.eps ?? 1e-5, true);
 }
-export function layerNorm(input: Tensor, normalizedShape: number[], opts?: { weight?: Tensor | null; bias?: Tensor | null; eps?: number }): Tensor {
+type NormFnOptions = { weight?: Tensor | null; bias?: Tensor | null; eps?: number };
+/** Options: an object, or PyTorch's positional order (weight, bias, eps). */
+export function layerNorm(input: Tensor, normalizedShape: number[], ...args: [opts?: NormFnOptions] | [weight?: Tensor | null, bias?: Tensor | null, eps?: number]): Tensor {
+  const opts = optionsOf<NormFnOptions>("layer_norm", ["weight", "bias", "eps"], args);
   return callOp("aten::layer_norm", input, normalizedShape, opts?.weight ?? null, opts?.bias ?? null, opts?.eps ?? 1e-5, true);
 }
-export function groupNorm(input: Tensor, numGroups: number, opts?: { weight?: Tensor | null; bias?: Tensor | null; eps?: number }): Tensor {
+/** Options: an object, or PyTorch's positional order (weight, bias, eps). */
+export function groupNorm(input: Tensor, numGroups: number, ...args: [opts?: NormFnOptions] | [weight?: Tensor | null, bias?: Tensor | null, eps?: number]): Tensor {
+  const opts = optionsOf<NormFnOptions>("group_norm", ["weight", "bias", "eps"], args);
   const s = input.shape;
   verifyBatchSize([Math.floor((s[0] * s[1]) / numGroups), numGroups, ...s.slice(2)]);
   return callOp("aten::group_norm", input, numGroups, opts?.weight ?? null, opts?.bias ?? null, opts?.eps ?? 1e-5, true);
@@ -91,7 +106,8 @@ export function instanceNorm(input: Tensor, opts?: { runningMean?: Tensor | null
     use, opts?.momentum ?? 0.1, opts?.eps ?? 1e-5, true);
 }
 /** x / max(‖x‖_p, eps) along dim. */
-export function normalize(input: Tensor, opts?: { p?: number; dim?: number; eps?: number }): Tensor {
+export function normalize(input: Tensor, ...args: [opts?: { p?: number; dim?: number; eps?: number }] | [p?: number, dim?: number, eps?: number]): Tensor {
+  const opts = optionsOf<{ p?: number; dim?: number; eps?: number }>("normalize", ["p", "dim", "eps"], args);
   const n: Tensor = callOp("aten::norm", input, opts?.p ?? 2, [opts?.dim ?? 1], true);
   const c: Tensor = callOp("aten::clamp_min", n, opts?.eps ?? 1e-12);
   const e = c.expandAs(input);
@@ -156,11 +172,15 @@ export function hardsigmoid(input: Tensor, inplace?: boolean | { inplace?: boole
 export function elu(input: Tensor, alpha = 1.0, inplace?: boolean | { inplace?: boolean }): Tensor {
   return inplaceOf(inplace) ? input.inplace("aten::elu_", alpha) : callOp("aten::elu", input, alpha);
 }
-export function hardtanh(input: Tensor, opts?: { minVal?: number; maxVal?: number; inplace?: boolean }): Tensor {
+export function hardtanh(input: Tensor, ...args: [opts?: { minVal?: number; maxVal?: number; inplace?: boolean }] | [minVal?: number, maxVal?: number, inplace?: boolean]): Tensor {
+  const opts = optionsOf<{ minVal?: number; maxVal?: number; inplace?: boolean }>("hardtanh", ["minVal", "maxVal", "inplace"], args);
   const lo = opts?.minVal ?? -1, hi = opts?.maxVal ?? 1;
   return opts?.inplace ? input.inplace("aten::hardtanh_", lo, hi) : callOp("aten::hardtanh", input, lo, hi);
 }
-export function softplus(input: Tensor, opts?: { beta?: number; threshold?: number }): Tensor { return callOp("aten::softplus", input, opts?.beta ?? 1, opts?.threshold ?? 20); }
+export function softplus(input: Tensor, ...args: [opts?: { beta?: number; threshold?: number }] | [beta?: number, threshold?: number]): Tensor {
+  const opts = optionsOf<{ beta?: number; threshold?: number }>("softplus", ["beta", "threshold"], args);
+  return callOp("aten::softplus", input, opts.beta ?? 1, opts.threshold ?? 20);
+}
 export function prelu(input: Tensor, weight: Tensor): Tensor { return callOp("aten::prelu", input, weight); }
 export function sigmoid(input: Tensor): Tensor { return callOp("aten::sigmoid", input); }
 export function tanh(input: Tensor): Tensor { return callOp("aten::tanh", input); }
@@ -168,6 +188,30 @@ export function logsigmoid(input: Tensor): Tensor { return callOp("aten::log_sig
 export function softsign(input: Tensor): Tensor { const a: Tensor = callOp("aten::abs", input); const d = a.add(1); a.dispose(); try { return input.div(d); } finally { d.dispose(); } }
 export function softmax(input: Tensor, dim: number, opts?: { dtype?: DType }): Tensor { return input.softmax(dim, opts); }
 export function logSoftmax(input: Tensor, dim: number, opts?: { dtype?: DType }): Tensor { return input.logSoftmax(dim, opts); }
+export function softmin(input: Tensor, dim: number, opts?: { dtype?: DType }): Tensor { const n = input.neg(); try { return n.softmax(dim, opts); } finally { n.dispose(); } }
+export function tanhshrink(input: Tensor): Tensor { const t: Tensor = callOp("aten::tanh", input); try { return input.sub(t); } finally { t.dispose(); } }
+export function selu(input: Tensor, inplace?: boolean | { inplace?: boolean }): Tensor { return inplaceOf(inplace) ? input.inplace("aten::selu_") : callOp("aten::selu", input); }
+export function celu(input: Tensor, alpha = 1.0, inplace?: boolean | { inplace?: boolean }): Tensor {
+  return inplaceOf(inplace) ? input.inplace("aten::celu_", alpha) : callOp("aten::celu", input, alpha);
+}
+export function glu(input: Tensor, dim = -1): Tensor { return callOp("aten::glu", input, dim); }
+export function threshold(input: Tensor, threshold: number, value: number, inplace?: boolean | { inplace?: boolean }): Tensor {
+  return inplaceOf(inplace) ? input.inplace("aten::threshold_", threshold, value) : callOp("aten::threshold", input, threshold, value);
+}
+export function hardshrink(input: Tensor, lambd = 0.5): Tensor { return callOp("aten::hardshrink", input, lambd); }
+export function softshrink(input: Tensor, lambd = 0.5): Tensor { return callOp("aten::softshrink", input, lambd); }
+export function pixelShuffle(input: Tensor, upscaleFactor: number): Tensor { return callOp("aten::pixel_shuffle", input, upscaleFactor); }
+export function pixelUnshuffle(input: Tensor, downscaleFactor: number): Tensor { return callOp("aten::pixel_unshuffle", input, downscaleFactor); }
+/** Options: an object, or PyTorch's positional order (dim, eps). */
+export function cosineSimilarity(x1: Tensor, x2: Tensor, ...args: [opts?: { dim?: number; eps?: number }] | [dim?: number, eps?: number]): Tensor {
+  const o = optionsOf<{ dim?: number; eps?: number }>("cosine_similarity", ["dim", "eps"], args);
+  return callOp("aten::cosine_similarity", x1, x2, o.dim ?? 1, o.eps ?? 1e-8);
+}
+/** Options: an object, or PyTorch's positional order (p, eps, keepdim). */
+export function pairwiseDistance(x1: Tensor, x2: Tensor, ...args: [opts?: { p?: number; eps?: number; keepdim?: boolean }] | [p?: number, eps?: number, keepdim?: boolean]): Tensor {
+  const o = optionsOf<{ p?: number; eps?: number; keepdim?: boolean }>("pairwise_distance", ["p", "eps", "keepdim"], args);
+  return callOp("aten::pairwise_distance", x1, x2, o.p ?? 2, o.eps ?? 1e-6, !!o.keepdim);
+}
 export function oneHot(input: Tensor, numClasses = -1): Tensor { return callOp("aten::one_hot", input, numClasses); }
 
 // ---- pooling ----
@@ -176,9 +220,13 @@ function maxPool(nd: number, input: Tensor, k: number | number[], o?: PoolFnOpti
   const args = [input, ntuple(k, nd), o?.stride == null ? [] : ntuple(o.stride, nd), ntuple(o?.padding ?? 0, nd), ntuple(o?.dilation ?? 1, nd), !!o?.ceilMode];
   return o?.returnIndices ? callOp(`aten::max_pool${nd}d_with_indices`, ...args) : callOp(`aten::max_pool${nd}d`, ...args);
 }
-export function maxPool1d(input: Tensor, kernelSize: number | number[], opts?: PoolFnOptions): any { return maxPool(1, input, kernelSize, opts); }
-export function maxPool2d(input: Tensor, kernelSize: number | number[], opts?: PoolFnOptions): any { return maxPool(2, input, kernelSize, opts); }
-export function maxPool3d(input: Tensor, kernelSize: number | number[], opts?: PoolFnOptions): any { return maxPool(3, input, kernelSize, opts); }
+/** The options after kernelSize: an object, or PyTorch's positional order (stride, padding, dilation, ceilMode, returnIndices). */
+export type PoolFnArgs = [opts?: PoolFnOptions] | [stride?: number | number[] | null, padding?: number | number[], dilation?: number | number[],
+  ceilMode?: boolean, returnIndices?: boolean];
+const MAXPOOL_FN = ["stride", "padding", "dilation", "ceilMode", "returnIndices"];
+export function maxPool1d(input: Tensor, kernelSize: number | number[], ...args: PoolFnArgs): any { return maxPool(1, input, kernelSize, optionsOf("max_pool1d", MAXPOOL_FN, args)); }
+export function maxPool2d(input: Tensor, kernelSize: number | number[], ...args: PoolFnArgs): any { return maxPool(2, input, kernelSize, optionsOf("max_pool2d", MAXPOOL_FN, args)); }
+export function maxPool3d(input: Tensor, kernelSize: number | number[], ...args: PoolFnArgs): any { return maxPool(3, input, kernelSize, optionsOf("max_pool3d", MAXPOOL_FN, args)); }
 export interface AvgPoolFnOptions { stride?: number | number[] | null; padding?: number | number[]; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null; }
 function avgPool(nd: number, input: Tensor, k: number | number[], o?: AvgPoolFnOptions): Tensor {
   const kk = ntuple(k, nd);
@@ -186,9 +234,13 @@ function avgPool(nd: number, input: Tensor, k: number | number[], o?: AvgPoolFnO
   if (nd > 1) args.push(o?.divisorOverride ?? null);
   return callOp(`aten::avg_pool${nd}d`, ...args);
 }
-export function avgPool1d(input: Tensor, kernelSize: number | number[], opts?: AvgPoolFnOptions): Tensor { return avgPool(1, input, kernelSize, opts); }
-export function avgPool2d(input: Tensor, kernelSize: number | number[], opts?: AvgPoolFnOptions): Tensor { return avgPool(2, input, kernelSize, opts); }
-export function avgPool3d(input: Tensor, kernelSize: number | number[], opts?: AvgPoolFnOptions): Tensor { return avgPool(3, input, kernelSize, opts); }
+/** The options after kernelSize: an object, or PyTorch's positional order (stride, padding, ceilMode, countIncludePad, divisorOverride). */
+export type AvgPoolFnArgs = [opts?: AvgPoolFnOptions] | [stride?: number | number[] | null, padding?: number | number[], ceilMode?: boolean,
+  countIncludePad?: boolean, divisorOverride?: number | null];
+const AVGPOOL_FN = ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"];
+export function avgPool1d(input: Tensor, kernelSize: number | number[], ...args: AvgPoolFnArgs): Tensor { return avgPool(1, input, kernelSize, optionsOf("avg_pool1d", AVGPOOL_FN.slice(0, 4), args)); }
+export function avgPool2d(input: Tensor, kernelSize: number | number[], ...args: AvgPoolFnArgs): Tensor { return avgPool(2, input, kernelSize, optionsOf("avg_pool2d", AVGPOOL_FN, args)); }
+export function avgPool3d(input: Tensor, kernelSize: number | number[], ...args: AvgPoolFnArgs): Tensor { return avgPool(3, input, kernelSize, optionsOf("avg_pool3d", AVGPOOL_FN, args)); }
 function outSize(input: Tensor, o: number | (number | null)[], nd: number): number[] {
   const s = input.shape;
   const l = typeof o === "number" ? new Array(nd).fill(o) : o;
@@ -206,7 +258,10 @@ export function adaptiveMaxPool2d(input: Tensor, outputSize: number | (number | 
 
 // ---- sparse ----
 export interface EmbeddingFnOptions { paddingIdx?: number | null; maxNorm?: number | null; normType?: number; scaleGradByFreq?: boolean; sparse?: boolean; }
-export function embedding(input: Tensor, weight: Tensor, opts?: EmbeddingFnOptions): Tensor {
+/** Options: an object, or PyTorch's positional order (paddingIdx, maxNorm, normType, scaleGradByFreq, sparse). */
+export function embedding(input: Tensor, weight: Tensor, ...args: [opts?: EmbeddingFnOptions] | [paddingIdx?: number | null, maxNorm?: number | null,
+  normType?: number, scaleGradByFreq?: boolean, sparse?: boolean]): Tensor {
+  const opts = optionsOf<EmbeddingFnOptions>("embedding", ["paddingIdx", "maxNorm", "normType", "scaleGradByFreq", "sparse"], args);
   let pad = opts?.paddingIdx ?? null;
   if (pad !== null && pad < 0) pad = weight.shape[0] + pad;
   let x = input;
@@ -220,19 +275,23 @@ export function embedding(input: Tensor, weight: Tensor, opts?: EmbeddingFnOptio
 
 // ---- losses ----
 export interface LossOptions { reduction?: Reduction; }
+/** A Tensor in the options' place is the class weight, PyTorch's third positional argument (F.cross_entropy(x, y, w)). */
+function weightOpts<T extends object>(o: T | Tensor | undefined): T | undefined { return o instanceof Tensor ? ({ weight: o } as any) : o; }
 export interface CrossEntropyOptions extends LossOptions { weight?: Tensor | null; ignoreIndex?: number; labelSmoothing?: number; }
 /**
  * Cross entropy of logits against class indices (N) or class probabilities/one-hot rows (N, C) — the latter is
  * Keras' categorical_crossentropy on logits. Integer one-hot targets are taken as probabilities.
  */
-export function crossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyOptions): Tensor {
+export function crossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyOptions | Tensor): Tensor {
+  opts = weightOpts(opts);
   let t = target;
   if (!t.dtype.isFloatingPoint && input.dim() >= 2 && sameShape(t.shape, input.shape)) t = target.to(input.dtype);
   try {
     return callOp("aten::cross_entropy_loss", input, t, opts?.weight ?? null, reductionEnum(opts?.reduction), opts?.ignoreIndex ?? -100, opts?.labelSmoothing ?? 0);
   } finally { if (t !== target) t.dispose(); }
 }
-export function nllLoss(input: Tensor, target: Tensor, opts?: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction }): Tensor {
+export function nllLoss(input: Tensor, target: Tensor, opts?: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction } | Tensor): Tensor {
+  opts = weightOpts(opts);
   return callOp("aten::nll_loss_nd", input, target, opts?.weight ?? null, reductionEnum(opts?.reduction), opts?.ignoreIndex ?? -100);
 }
 export function mseLoss(input: Tensor, target: Tensor, opts?: LossOptions): Tensor {
@@ -253,15 +312,27 @@ export function huberLoss(input: Tensor, target: Tensor, opts?: LossOptions & { 
   const r = reductionEnum(opts?.reduction);
   return broadcastPair(input, target, (a, b) => callOp("aten::huber_loss", a, b, r, opts?.delta ?? 1.0));
 }
-export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: LossOptions & { weight?: Tensor | null }): Tensor {
+/**
+ * Integer or bool 0/1 labels as the input's float dtype: torch.tensor([[1, 0]]) is int64 in JavaScript, where Python's
+ * torch.tensor([[1., 0.]]) is float (PyTorch itself refuses integer targets here).
+ */
+function floatTarget(input: Tensor, target: Tensor): Tensor {
+  return !target.dtype.isFloatingPoint && input.dtype.isFloatingPoint ? target.to(input.dtype) : target;
+}
+export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: (LossOptions & { weight?: Tensor | null }) | Tensor): Tensor {
+  opts = weightOpts(opts);
   if (!sameShape(target.shape, input.shape))
     throw new Error(`Using a target size (${sizeStr(target.shape)}) that is different to the input size (${sizeStr(input.shape)}) is deprecated. Please ensure they have the same size.`);
   const w = opts?.weight ? opts.weight.expand(target.shape) : null;
-  try { return callOp("aten::binary_cross_entropy", input, target, w, reductionEnum(opts?.reduction)); } finally { w?.dispose(); }
+  const t = floatTarget(input, target);
+  try { return callOp("aten::binary_cross_entropy", input, t, w, reductionEnum(opts?.reduction)); } finally { w?.dispose(); if (t !== target) t.dispose(); }
 }
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts?: LossOptions & { weight?: Tensor | null; posWeight?: Tensor | null }): Tensor {
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts?: (LossOptions & { weight?: Tensor | null; posWeight?: Tensor | null }) | Tensor): Tensor {
+  opts = weightOpts(opts);
   if (!sameShape(target.shape, input.shape)) throw new Error(`Target size (${sizeStr(target.shape)}) must be the same as input size (${sizeStr(input.shape)})`);
-  return callOp("aten::binary_cross_entropy_with_logits", input, target, opts?.weight ?? null, opts?.posWeight ?? null, reductionEnum(opts?.reduction));
+  const t = floatTarget(input, target);
+  try { return callOp("aten::binary_cross_entropy_with_logits", input, t, opts?.weight ?? null, opts?.posWeight ?? null, reductionEnum(opts?.reduction)); }
+  finally { if (t !== target) t.dispose(); }
 }
 /** KL divergence with input as log-probabilities; reduction "batchmean" divides the sum by the batch size. */
 export function klDiv(input: Tensor, target: Tensor, opts?: { reduction?: Reduction | "batchmean"; logTarget?: boolean }): Tensor {
@@ -296,7 +367,12 @@ const interpModes = ["nearest", "linear", "bilinear", "bicubic", "trilinear", "a
  * Resizes (N, C, d1[, d2[, d3]]) input by size or scaleFactor (torch.nn.functional.interpolate): modes nearest,
  * nearest-exact, linear (3-D), bilinear and bicubic (4-D), trilinear (5-D) and area (adaptive average pooling).
  */
-export function interpolate(input: Tensor, opts?: InterpolateOptions): Tensor {
+/** The options after input: an object, or PyTorch's positional order (size, scaleFactor, mode, alignCorners, recomputeScaleFactor, antialias). */
+export type InterpolateArgs = [opts?: InterpolateOptions] | [size?: number | number[] | null, scaleFactor?: number | number[] | null,
+  mode?: InterpolateMode, alignCorners?: boolean | null, recomputeScaleFactor?: boolean | null, antialias?: boolean];
+const INTERP_NAMES = ["size", "scaleFactor", "mode", "alignCorners", "recomputeScaleFactor", "antialias"];
+export function interpolate(input: Tensor, ...args: InterpolateArgs): Tensor {
+  const opts = optionsOf<InterpolateOptions>("interpolate", INTERP_NAMES, args);
   const mode = opts?.mode ?? "nearest";
   let alignCorners = opts?.alignCorners ?? null;
   const antialias = !!opts?.antialias;
@@ -356,7 +432,10 @@ export function interpolate(input: Tensor, opts?: InterpolateOptions): Tensor {
   }
 }
 /** Deprecated in PyTorch in favour of interpolate; the same function. */
-export function upsample(input: Tensor, opts?: Omit<InterpolateOptions, "antialias">): Tensor { return interpolate(input, opts); }
+export function upsample(input: Tensor, ...args: [opts?: Omit<InterpolateOptions, "antialias">] | [size?: number | number[] | null,
+  scaleFactor?: number | number[] | null, mode?: InterpolateMode, alignCorners?: boolean | null]): Tensor {
+  return interpolate(input, optionsOf<InterpolateOptions>("upsample", INTERP_NAMES.slice(0, 4), args));
+}
 /** interpolate(..., mode "nearest"). */
 export function upsampleNearest(input: Tensor, opts: { size?: number | number[] | null; scaleFactor?: number | number[] | null }): Tensor {
   return interpolate(input, { size: opts.size, scaleFactor: opts.scaleFactor, mode: "nearest" });
@@ -532,5 +611,47 @@ export function multiHeadAttentionForward(query: Tensor, key: Tensor, value: Ten
     }
     if (!batched) out = out.squeeze(1);
     return [out, null] as [Tensor, Tensor | null];
+  });
+}
+
+// ---- margin and embedding losses ----
+export function marginRankingLoss(input1: Tensor, input2: Tensor, target: Tensor, opts?: LossOptions & { margin?: number }): Tensor {
+  return callOp("aten::margin_ranking_loss", input1, input2, target, opts?.margin ?? 0, reductionEnum(opts?.reduction));
+}
+export function hingeEmbeddingLoss(input: Tensor, target: Tensor, opts?: LossOptions & { margin?: number }): Tensor {
+  return callOp("aten::hinge_embedding_loss", input, target, opts?.margin ?? 1, reductionEnum(opts?.reduction));
+}
+export function softMarginLoss(input: Tensor, target: Tensor, opts?: LossOptions): Tensor {
+  return callOp("aten::soft_margin_loss", input, target, reductionEnum(opts?.reduction));
+}
+export function cosineEmbeddingLoss(input1: Tensor, input2: Tensor, target: Tensor, opts?: LossOptions & { margin?: number }): Tensor {
+  return callOp("aten::cosine_embedding_loss", input1, input2, target, opts?.margin ?? 0, reductionEnum(opts?.reduction));
+}
+export interface TripletMarginOptions extends LossOptions { margin?: number; p?: number; eps?: number; swap?: boolean; }
+export function tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Tensor, opts?: TripletMarginOptions): Tensor {
+  return callOp("aten::triplet_margin_loss", anchor, positive, negative, opts?.margin ?? 1, opts?.p ?? 2, opts?.eps ?? 1e-6,
+    !!opts?.swap, reductionEnum(opts?.reduction));
+}
+export function multiMarginLoss(input: Tensor, target: Tensor, opts?: LossOptions & { p?: number; margin?: number; weight?: Tensor | null }): Tensor {
+  const p = opts?.p ?? 1;
+  if (p !== 1 && p !== 2) throw new Error("only p == 1 and p == 2 supported");
+  return callOp("aten::multi_margin_loss", input, target, p, opts?.margin ?? 1, opts?.weight ?? null, reductionEnum(opts?.reduction));
+}
+export function multilabelMarginLoss(input: Tensor, target: Tensor, opts?: LossOptions): Tensor {
+  return callOp("aten::multilabel_margin_loss", input, target, reductionEnum(opts?.reduction));
+}
+export interface PoissonNLLOptions extends LossOptions { logInput?: boolean; full?: boolean; eps?: number; }
+export function poissonNllLoss(input: Tensor, target: Tensor, opts?: PoissonNLLOptions): Tensor {
+  return callOp("aten::poisson_nll_loss", input, target, opts?.logInput ?? true, !!opts?.full, opts?.eps ?? 1e-8, reductionEnum(opts?.reduction));
+}
+/** Sum over classes of the binary cross entropy of sigmoid(input), divided by the number of classes (PyTorch's formula). */
+export function multilabelSoftMarginLoss(input: Tensor, target: Tensor, opts?: LossOptions & { weight?: Tensor | null }): Tensor {
+  const red = opts?.reduction ?? "mean";
+  reductionEnum(red);
+  return tidy(() => {
+    let loss = target.mul(logsigmoid(input)).add(target.neg().add(1).mul(logsigmoid(input.neg()))).neg();
+    if (opts?.weight) loss = loss.mul(opts.weight);
+    loss = loss.sum(input.dim() - 1).div(input.shape[input.dim() - 1]);
+    return red === "none" ? loss : red === "sum" ? loss.sum() : loss.mean();
   });
 }

@@ -86,23 +86,23 @@ export function xavierNormal_(t: Tensor, gain?: number | { gain?: number }): Ten
 }
 
 export interface KaimingOptions { a?: number; mode?: FanMode; nonlinearity?: Nonlinearity; }
-function kaimingStd(t: Tensor, o?: number | KaimingOptions): number | null {
-  const opts: KaimingOptions = typeof o === "number" ? { a: o } : o ?? {};
+function kaimingStd(t: Tensor, o?: number | KaimingOptions, mode?: FanMode, nonlinearity?: Nonlinearity): number | null {
+  const opts: KaimingOptions = typeof o === "object" && o !== null ? o : { a: o ?? undefined, mode, nonlinearity };
   if (t.shape.includes(0)) return null;  // zero-element tensor: no-op, as in PyTorch
   const fan = correctFan(t, opts.mode ?? "fan_in");
   const gain = calculateGain(opts.nonlinearity ?? "leaky_relu", opts.a ?? 0);
   return gain / Math.sqrt(fan);
 }
 /** He uniform: U(-bound, bound), bound = gain·√(3 / fan). kaimingUniform_(w, { a: Math.sqrt(5) }) is PyTorch's layer default. */
-export function kaimingUniform_(t: Tensor, opts?: number | KaimingOptions): Tensor {
-  const std = kaimingStd(t, opts);
+export function kaimingUniform_(t: Tensor, opts?: number | KaimingOptions, mode?: FanMode, nonlinearity?: Nonlinearity): Tensor {
+  const std = kaimingStd(t, opts, mode, nonlinearity);
   if (std === null) return t;
   const bound = Math.sqrt(3.0) * std;
   return uniform_(t, -bound, bound);
 }
-/** He normal: N(0, std²), std = gain / √fan. */
-export function kaimingNormal_(t: Tensor, opts?: number | KaimingOptions): Tensor {
-  const std = kaimingStd(t, opts);
+/** He normal: N(0, std²), std = gain / √fan. Options as an object, or PyTorch's positional (a, mode, nonlinearity). */
+export function kaimingNormal_(t: Tensor, opts?: number | KaimingOptions, mode?: FanMode, nonlinearity?: Nonlinearity): Tensor {
+  const std = kaimingStd(t, opts, mode, nonlinearity);
   if (std === null) return t;
   return normal_(t, 0, std);
 }

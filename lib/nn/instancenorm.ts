@@ -1,13 +1,16 @@
 // Instance normalization: InstanceNorm1d/2d/3d (per-sample, per-channel statistics; aten::instance_norm).
 import { Tensor } from "../tensor";
-import { _BatchNorm, BatchNormOptions } from "./batchnorm";
+import { _BatchNorm, BatchNormArgs, BatchNormOptions } from "./batchnorm";
+import { optionsOf } from "./common";
 import { instanceNorm } from "./functional";
 
 /** Shared by the InstanceNorm layers (PyTorch's _InstanceNorm): affine and trackRunningStats default to false. */
 export class _InstanceNorm extends _BatchNorm {
   /** Spatial dims: 1, 2 or 3. */
   protected _spatial = 1;
-  constructor(numFeatures: number, o?: BatchNormOptions) {
+  /** Options as an object, or PyTorch's positional order (eps, momentum, affine, trackRunningStats). */
+  constructor(numFeatures: number, ...args: BatchNormArgs) {
+    const o = optionsOf<BatchNormOptions>("InstanceNorm", ["eps", "momentum", "affine", "trackRunningStats"], args);
     super(numFeatures, { ...o, affine: o?.affine ?? false, trackRunningStats: o?.trackRunningStats ?? false });
   }
   forward(input: Tensor): Tensor {
@@ -24,13 +27,13 @@ export class _InstanceNorm extends _BatchNorm {
 
 /** Instance normalization over (N, C, L) or (C, L) inputs. */
 export class InstanceNorm1d extends _InstanceNorm {
-  constructor(numFeatures: number, opts?: BatchNormOptions) { super(numFeatures, opts); this._spatial = 1; }
+  constructor(numFeatures: number, ...args: BatchNormArgs) { super(numFeatures, ...args); this._spatial = 1; }
 }
 /** Instance normalization over (N, C, H, W) or (C, H, W) inputs. */
 export class InstanceNorm2d extends _InstanceNorm {
-  constructor(numFeatures: number, opts?: BatchNormOptions) { super(numFeatures, opts); this._spatial = 2; }
+  constructor(numFeatures: number, ...args: BatchNormArgs) { super(numFeatures, ...args); this._spatial = 2; }
 }
 /** Instance normalization over (N, C, D, H, W) or (C, D, H, W) inputs. */
 export class InstanceNorm3d extends _InstanceNorm {
-  constructor(numFeatures: number, opts?: BatchNormOptions) { super(numFeatures, opts); this._spatial = 3; }
+  constructor(numFeatures: number, ...args: BatchNormArgs) { super(numFeatures, ...args); this._spatial = 3; }
 }

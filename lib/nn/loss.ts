@@ -110,3 +110,90 @@ export class KLDivLoss extends Module {
   }
   forward(input: Tensor, target: Tensor): Tensor { return F.klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget }); }
 }
+
+/** Margin losses take their margin as an options field or, as in PyTorch, the first positional argument. */
+function marginOpts<T extends { margin?: number }>(a: number | T | undefined): T { return (typeof a === "number" ? { margin: a } : a ?? {}) as T; }
+
+/** max(0, -target·(x1 - x2) + margin) for targets ±1: forward(input1, input2, target). */
+export class MarginRankingLoss extends _Loss {
+  margin: number;
+  constructor(opts?: number | { margin?: number; reduction?: Reduction }) { const o = marginOpts(opts); super(o.reduction); this.margin = o.margin ?? 0; }
+  forward(input1: Tensor, input2: Tensor, target?: Tensor): Tensor {
+    return F.marginRankingLoss(input1, input2, target!, { margin: this.margin, reduction: this.reduction });
+  }
+}
+/** x for target 1, max(0, margin - x) for target -1. */
+export class HingeEmbeddingLoss extends _Loss {
+  margin: number;
+  constructor(opts?: number | { margin?: number; reduction?: Reduction }) { const o = marginOpts(opts); super(o.reduction); this.margin = o.margin ?? 1; }
+  forward(input: Tensor, target: Tensor): Tensor { return F.hingeEmbeddingLoss(input, target, { margin: this.margin, reduction: this.reduction }); }
+}
+/** log(1 + exp(-target·x)) for targets ±1. */
+export class SoftMarginLoss extends _Loss {
+  constructor(opts?: { reduction?: Reduction }) { super(opts?.reduction); }
+  forward(input: Tensor, target: Tensor): Tensor { return F.softMarginLoss(input, target, { reduction: this.reduction }); }
+}
+/** 1 - cos(x1, x2) for target 1, max(0, cos(x1, x2) - margin) for target -1: forward(input1, input2, target). */
+export class CosineEmbeddingLoss extends _Loss {
+  margin: number;
+  constructor(opts?: number | { margin?: number; reduction?: Reduction }) { const o = marginOpts(opts); super(o.reduction); this.margin = o.margin ?? 0; }
+  forward(input1: Tensor, input2: Tensor, target?: Tensor): Tensor {
+    return F.cosineEmbeddingLoss(input1, input2, target!, { margin: this.margin, reduction: this.reduction });
+  }
+}
+/** max(d(a, p) - d(a, n) + margin, 0) with the p-norm distance: forward(anchor, positive, negative). */
+export class TripletMarginLoss extends _Loss {
+  margin: number;
+  p: number;
+  eps: number;
+  swap: boolean;
+  constructor(opts?: number | F.TripletMarginOptions) {
+    const o = marginOpts<F.TripletMarginOptions>(opts);
+    super(o.reduction);
+    if (!((o.margin ?? 1) > 0)) throw new Error(`TripletMarginLoss: expected margin to be greater than 0, got ${o.margin} instead`);
+    this.margin = o.margin ?? 1; this.p = o.p ?? 2; this.eps = o.eps ?? 1e-6; this.swap = !!o.swap;
+  }
+  forward(anchor: Tensor, positive: Tensor, negative?: Tensor): Tensor {
+    return F.tripletMarginLoss(anchor, positive, negative!, { margin: this.margin, p: this.p, eps: this.eps, swap: this.swap, reduction: this.reduction });
+  }
+}
+/** Multi-class hinge loss on class indices (p 1 or 2, optional per-class weight buffer). */
+export class MultiMarginLoss extends _WeightedLoss {
+  p: number;
+  margin: number;
+  constructor(opts?: { p?: number; margin?: number; weight?: Tensor | null; reduction?: Reduction }) {
+    super(opts?.weight, opts?.reduction);
+    const p = opts?.p ?? 1;
+    if (p !== 1 && p !== 2) throw new Error("only p == 1 and p == 2 supported");
+    this.p = p; this.margin = opts?.margin ?? 1;
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return F.multiMarginLoss(input, target, { p: this.p, margin: this.margin, weight: this.weight, reduction: this.reduction });
+  }
+}
+/** Multi-label hinge loss; target holds class indices padded with -1. */
+export class MultiLabelMarginLoss extends _Loss {
+  constructor(opts?: { reduction?: Reduction }) { super(opts?.reduction); }
+  forward(input: Tensor, target: Tensor): Tensor { return F.multilabelMarginLoss(input, target, { reduction: this.reduction }); }
+}
+/** Multi-label one-versus-all loss on logits (mean over classes of the binary cross entropy). */
+export class MultiLabelSoftMarginLoss extends _WeightedLoss {
+  constructor(opts?: Tensor | { weight?: Tensor | null; reduction?: Reduction }) {
+    const o = optsOf<{ reduction?: Reduction }>(opts);
+    super(o.weight, o.reduction);
+  }
+  forward(input: Tensor, target: Tensor): Tensor { return F.multilabelSoftMarginLoss(input, target, { weight: this.weight, reduction: this.reduction }); }
+}
+/** Negative log likelihood of a Poisson target (input is the log-rate unless logInput is false). */
+export class PoissonNLLLoss extends _Loss {
+  logInput: boolean;
+  full: boolean;
+  eps: number;
+  constructor(opts?: F.PoissonNLLOptions) {
+    super(opts?.reduction);
+    this.logInput = opts?.logInput ?? true; this.full = !!opts?.full; this.eps = opts?.eps ?? 1e-8;
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return F.poissonNllLoss(input, target, { logInput: this.logInput, full: this.full, eps: this.eps, reduction: this.reduction });
+  }
+}

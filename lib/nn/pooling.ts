@@ -2,13 +2,17 @@
 import { Tensor } from "../tensor";
 import { callOp } from "../ops";
 import { Module, pyBool, pyTuple } from "./module";
-import { ntuple } from "./common";
+import { ntuple, optionsOf } from "./common";
 import { Kind, PlanBuilder, builtin, planForward } from "./plan";
 
 type IntOrTuple = number | number[];
 function show(v: IntOrTuple | null): string { return v === null ? "None" : Array.isArray(v) ? pyTuple(v) : String(v); }
 
 export interface MaxPoolOptions { stride?: IntOrTuple | null; padding?: IntOrTuple; dilation?: IntOrTuple; returnIndices?: boolean; ceilMode?: boolean; }
+/** MaxPool's optional arguments: an options object, or PyTorch's positional order (stride, padding, dilation, returnIndices, ceilMode). */
+export type MaxPoolArgs = [opts?: MaxPoolOptions] | [stride?: IntOrTuple | null, padding?: IntOrTuple, dilation?: IntOrTuple,
+  returnIndices?: boolean, ceilMode?: boolean, opts?: MaxPoolOptions];
+const MAXPOOL_NAMES = ["stride", "padding", "dilation", "returnIndices", "ceilMode"];
 
 class _MaxPoolNd extends Module {
   kernelSize: IntOrTuple;
@@ -18,8 +22,9 @@ class _MaxPoolNd extends Module {
   returnIndices: boolean;
   ceilMode: boolean;
   protected _nd = 2;
-  constructor(kernelSize: IntOrTuple, o?: MaxPoolOptions) {
+  constructor(kernelSize: IntOrTuple, args: any[], what: string) {
     super();
+    const o = optionsOf<MaxPoolOptions>(what, MAXPOOL_NAMES, args);
     this.kernelSize = kernelSize;
     this.stride = o?.stride ?? kernelSize;
     this.padding = o?.padding ?? 0;
@@ -44,23 +49,27 @@ class _MaxPoolNd extends Module {
   }
 }
 export class MaxPool1d extends _MaxPoolNd {
-  constructor(kernelSize: IntOrTuple, opts?: MaxPoolOptions) { super(kernelSize, opts); this._nd = 1; }
+  constructor(kernelSize: IntOrTuple, ...args: MaxPoolArgs) { super(kernelSize, args, "MaxPool1d"); this._nd = 1; }
   forward(x: Tensor): any { return super.forward(x); }
 }
 builtin(MaxPool1d);
 /** 2-D max pooling; stride defaults to kernelSize. */
 export class MaxPool2d extends _MaxPoolNd {
-  constructor(kernelSize: IntOrTuple, opts?: MaxPoolOptions) { super(kernelSize, opts); this._nd = 2; }
+  constructor(kernelSize: IntOrTuple, ...args: MaxPoolArgs) { super(kernelSize, args, "MaxPool2d"); this._nd = 2; }
   forward(x: Tensor): any { return super.forward(x); }
 }
 builtin(MaxPool2d);
 export class MaxPool3d extends _MaxPoolNd {
-  constructor(kernelSize: IntOrTuple, opts?: MaxPoolOptions) { super(kernelSize, opts); this._nd = 3; }
+  constructor(kernelSize: IntOrTuple, ...args: MaxPoolArgs) { super(kernelSize, args, "MaxPool3d"); this._nd = 3; }
   forward(x: Tensor): any { return super.forward(x); }
 }
 builtin(MaxPool3d);
 
 export interface AvgPoolOptions { stride?: IntOrTuple | null; padding?: IntOrTuple; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null; }
+/** AvgPool's optional arguments: an options object, or PyTorch's positional order (stride, padding, ceilMode, countIncludePad, divisorOverride). */
+export type AvgPoolArgs = [opts?: AvgPoolOptions] | [stride?: IntOrTuple | null, padding?: IntOrTuple, ceilMode?: boolean,
+  countIncludePad?: boolean, divisorOverride?: number | null, opts?: AvgPoolOptions];
+const AVGPOOL_NAMES = ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"];
 
 class _AvgPoolNd extends Module {
   kernelSize: IntOrTuple;
@@ -70,8 +79,10 @@ class _AvgPoolNd extends Module {
   countIncludePad: boolean;
   divisorOverride: number | null;
   protected _nd = 2;
-  constructor(kernelSize: IntOrTuple, o?: AvgPoolOptions) {
+  constructor(kernelSize: IntOrTuple, args: any[], what: string) {
     super();
+    // AvgPool1d has no divisor_override
+    const o = optionsOf<AvgPoolOptions>(what, what === "AvgPool1d" ? AVGPOOL_NAMES.slice(0, 4) : AVGPOOL_NAMES, args);
     this.kernelSize = kernelSize;
     this.stride = o?.stride ?? kernelSize;
     this.padding = o?.padding ?? 0;
@@ -88,8 +99,9 @@ class _AvgPoolNd extends Module {
   extraRepr(): string { return `kernel_size=${show(this.kernelSize)}, stride=${show(this.stride)}, padding=${show(this.padding)}`; }
 }
 export class AvgPool1d extends _AvgPoolNd {
-  constructor(kernelSize: IntOrTuple, opts?: AvgPoolOptions) {
-    super(kernelSize, opts);
+  constructor(kernelSize: IntOrTuple, ...args: [opts?: Omit<AvgPoolOptions, "divisorOverride">] | [stride?: IntOrTuple | null, padding?: IntOrTuple,
+    ceilMode?: boolean, countIncludePad?: boolean, opts?: Omit<AvgPoolOptions, "divisorOverride">]) {
+    super(kernelSize, args, "AvgPool1d");
     this._nd = 1;
     // PyTorch keeps these as 1-tuples for AvgPool1d (and prints them so)
     this.kernelSize = ntuple(this.kernelSize, 1);
@@ -101,12 +113,12 @@ export class AvgPool1d extends _AvgPoolNd {
 builtin(AvgPool1d);
 /** 2-D average pooling; stride defaults to kernelSize. */
 export class AvgPool2d extends _AvgPoolNd {
-  constructor(kernelSize: IntOrTuple, opts?: AvgPoolOptions) { super(kernelSize, opts); this._nd = 2; }
+  constructor(kernelSize: IntOrTuple, ...args: AvgPoolArgs) { super(kernelSize, args, "AvgPool2d"); this._nd = 2; }
   forward(x: Tensor): Tensor { return planForward(this, x); }
 }
 builtin(AvgPool2d);
 export class AvgPool3d extends _AvgPoolNd {
-  constructor(kernelSize: IntOrTuple, opts?: AvgPoolOptions) { super(kernelSize, opts); this._nd = 3; }
+  constructor(kernelSize: IntOrTuple, ...args: AvgPoolArgs) { super(kernelSize, args, "AvgPool3d"); this._nd = 3; }
   forward(x: Tensor): Tensor { return planForward(this, x); }
 }
 builtin(AvgPool3d);

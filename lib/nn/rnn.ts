@@ -5,7 +5,7 @@ import { bound, callOp } from "../ops";
 import { noGrad } from "../autograd";
 import { cudnn } from "../backends";
 import { Module, Parameter, pyBool, pyFloat } from "./module";
-import { FactoryOptions, emptyParam, disposeAll } from "./common";
+import { FactoryOptions, emptyParam, disposeAll, optionsOf } from "./common";
 import { uniform_ } from "./init";
 import { PackedSequence } from "./utils_rnn";
 
@@ -221,10 +221,20 @@ export class RNNBase extends Module {
   }
 }
 
+/** GRU's and LSTM's optional arguments: an options object, or PyTorch's positional order (numLayers, bias, batchFirst, dropout, bidirectional[, projSize]). */
+export type RNNArgs<O> = [opts?: O] | [numLayers?: number, bias?: boolean, batchFirst?: boolean, dropout?: number, bidirectional?: boolean, opts?: O];
+const RNN_NAMES = ["numLayers", "bias", "batchFirst", "dropout", "bidirectional"];
+
 /** Elman RNN with tanh or ReLU (torch.nn.RNN). forward(input, h0?) → [output, h_n]. */
 export class RNN extends RNNBase {
   nonlinearity: "tanh" | "relu";
-  constructor(inputSize: number, hiddenSize: number, opts?: RNNOptions) {
+  /**
+   * Options as an object, or positionally in PyTorch 2's order (numLayers, nonlinearity, bias, batchFirst, dropout, bidirectional);
+   * without a nonlinearity string fourth, PyTorch 1.13's (numLayers, bias, batchFirst, dropout, bidirectional).
+   */
+  constructor(inputSize: number, hiddenSize: number, ...args: [opts?: RNNOptions] | [numLayers?: number, nonlinearity?: "tanh" | "relu", bias?: boolean,
+    batchFirst?: boolean, dropout?: number, bidirectional?: boolean, opts?: RNNOptions] | RNNArgs<RNNOptions>) {
+    const opts = optionsOf<RNNOptions>("RNN", typeof args[1] === "string" ? ["numLayers", "nonlinearity", ...RNN_NAMES.slice(1)] : RNN_NAMES, args);
     if ((opts as any)?.projSize !== undefined) throw new Error("proj_size argument is only supported for LSTM, not RNN or GRU");
     const nl = opts?.nonlinearity ?? "tanh";
     if (nl !== "tanh" && nl !== "relu") throw new Error(`Unknown nonlinearity '${nl}'`);
@@ -241,7 +251,8 @@ export class RNN extends RNNBase {
 
 /** Gated recurrent unit (torch.nn.GRU). forward(input, h0?) → [output, h_n]. */
 export class GRU extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, opts?: RNNBaseOptions) {
+  constructor(inputSize: number, hiddenSize: number, ...args: RNNArgs<RNNBaseOptions>) {
+    const opts = optionsOf<RNNBaseOptions>("GRU", RNN_NAMES, args);
     if ((opts as any)?.projSize !== undefined) throw new Error("proj_size argument is only supported for LSTM, not RNN or GRU");
     super("GRU", inputSize, hiddenSize, opts);
   }
@@ -255,7 +266,10 @@ export class GRU extends RNNBase {
 
 /** Long short-term memory (torch.nn.LSTM), with optional projections. forward(input, [h0, c0]?) → [output, [h_n, c_n]]. */
 export class LSTM extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, opts?: LSTMOptions) { super("LSTM", inputSize, hiddenSize, opts); }
+  constructor(inputSize: number, hiddenSize: number, ...args: RNNArgs<LSTMOptions> | [numLayers: number, bias: boolean, batchFirst: boolean,
+    dropout: number, bidirectional: boolean, projSize: number]) {
+    super("LSTM", inputSize, hiddenSize, optionsOf<LSTMOptions>("LSTM", [...RNN_NAMES, "projSize"], args));
+  }
   forward(input: Tensor, hx?: [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]];
   forward(input: PackedSequence, hx?: [Tensor, Tensor] | null): [PackedSequence, [Tensor, Tensor]];
   forward(input: Tensor | PackedSequence, hx?: [Tensor, Tensor] | null): [Tensor | PackedSequence, [Tensor, Tensor]] {
@@ -356,7 +370,9 @@ export class RNNCellBase extends Module {
 /** One step of an Elman RNN (torch.nn.RNNCell): h' = tanh(W_ih x + b_ih + W_hh h + b_hh). */
 export class RNNCell extends RNNCellBase {
   nonlinearity: "tanh" | "relu";
-  constructor(inputSize: number, hiddenSize: number, opts?: { bias?: boolean; nonlinearity?: "tanh" | "relu" } & FactoryOptions) {
+  constructor(inputSize: number, hiddenSize: number, ...args: [opts?: { bias?: boolean; nonlinearity?: "tanh" | "relu" } & FactoryOptions] |
+    [bias?: boolean, nonlinearity?: "tanh" | "relu"]) {
+    const opts = optionsOf<{ bias?: boolean; nonlinearity?: "tanh" | "relu" } & FactoryOptions>("RNNCell", ["bias", "nonlinearity"], args);
     super(inputSize, hiddenSize, opts?.bias ?? true, 1, opts);
     this.nonlinearity = opts?.nonlinearity ?? "tanh";
   }
@@ -376,7 +392,8 @@ export class RNNCell extends RNNCellBase {
 
 /** One LSTM step (torch.nn.LSTMCell): forward(input, [h, c]?) → [h', c']. */
 export class LSTMCell extends RNNCellBase {
-  constructor(inputSize: number, hiddenSize: number, opts?: { bias?: boolean } & FactoryOptions) {
+  constructor(inputSize: number, hiddenSize: number, ...args: [opts?: { bias?: boolean } & FactoryOptions] | [bias?: boolean]) {
+    const opts = optionsOf<{ bias?: boolean } & FactoryOptions>("LSTMCell", ["bias"], args);
     super(inputSize, hiddenSize, opts?.bias ?? true, 4, opts);
   }
   forward(input: Tensor, hx?: [Tensor, Tensor] | null): [Tensor, Tensor] {
@@ -394,7 +411,8 @@ export class LSTMCell extends RNNCellBase {
 
 /** One GRU step (torch.nn.GRUCell). */
 export class GRUCell extends RNNCellBase {
-  constructor(inputSize: number, hiddenSize: number, opts?: { bias?: boolean } & FactoryOptions) {
+  constructor(inputSize: number, hiddenSize: number, ...args: [opts?: { bias?: boolean } & FactoryOptions] | [bias?: boolean]) {
+    const opts = optionsOf<{ bias?: boolean } & FactoryOptions>("GRUCell", ["bias"], args);
     super(inputSize, hiddenSize, opts?.bias ?? true, 3, opts);
   }
   forward(input: Tensor, hx?: Tensor | null): Tensor {

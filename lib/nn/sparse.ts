@@ -2,7 +2,7 @@
 import { Tensor } from "../tensor";
 import { noGrad } from "../autograd";
 import { Module, Parameter, pyFloat } from "./module";
-import { FactoryOptions, emptyParam } from "./common";
+import { FactoryOptions, emptyParam, optionsOf } from "./common";
 import { Kind, PlanBuilder, builtin, planForward } from "./plan";
 import { normal_ } from "./init";
 
@@ -27,8 +27,11 @@ export class Embedding extends Module {
   scaleGradByFreq: boolean;
   sparse: boolean;
 
-  constructor(numEmbeddings: number, embeddingDim: number, opts?: EmbeddingOptions) {
+  /** new Embedding(n, dim, { paddingIdx, maxNorm, ... }), or PyTorch's positional order (paddingIdx, maxNorm, normType, scaleGradByFreq, sparse). */
+  constructor(numEmbeddings: number, embeddingDim: number, ...args: [opts?: EmbeddingOptions] | [paddingIdx?: number | null, maxNorm?: number | null,
+    normType?: number, scaleGradByFreq?: boolean, sparse?: boolean, opts?: EmbeddingOptions]) {
     super();
+    const opts = optionsOf<EmbeddingOptions>("Embedding", ["paddingIdx", "maxNorm", "normType", "scaleGradByFreq", "sparse"], args);
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;
     let pad = opts?.paddingIdx ?? null;
@@ -61,11 +64,18 @@ export class Embedding extends Module {
     if (this.paddingIdx === null) return;
     noGrad(() => { const row = this.weight.select(0, this.paddingIdx!); row.fill_(0); row.dispose(); });
   }
-  /** An Embedding over the given 2-D weights (frozen unless freeze: false). */
-  static fromPretrained(embeddings: Tensor, opts?: { freeze?: boolean } & Omit<EmbeddingOptions, "_weight">): Embedding {
+  /**
+   * An Embedding over the given 2-D weights (frozen unless freeze: false). Options as an object, or PyTorch's positional
+   * order (freeze, paddingIdx, maxNorm, normType, scaleGradByFreq, sparse).
+   */
+  static fromPretrained(embeddings: Tensor, ...args: [opts?: { freeze?: boolean } & Omit<EmbeddingOptions, "_weight">] |
+    [freeze?: boolean, paddingIdx?: number | null, maxNorm?: number | null, normType?: number, scaleGradByFreq?: boolean, sparse?: boolean]): Embedding {
+    const opts = optionsOf<{ freeze?: boolean } & Omit<EmbeddingOptions, "_weight">>("Embedding.fromPretrained",
+      ["freeze", "paddingIdx", "maxNorm", "normType", "scaleGradByFreq", "sparse"], args);
     if (embeddings.dim() !== 2) throw new Error("Embeddings parameter is expected to be 2-dimensional");
     const [rows, cols] = embeddings.shape;
-    const e = new Embedding(rows, cols, { ...opts, _weight: embeddings });
+    const { freeze: _freeze, ...rest } = opts;
+    const e = new Embedding(rows, cols, { ...rest, _weight: embeddings });
     e.weight.requiresGrad_(!(opts?.freeze ?? true));
     return e;
   }

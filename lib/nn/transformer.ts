@@ -6,7 +6,7 @@ import { noGrad } from "../autograd";
 import { tidy } from "../memory";
 import { getRngState, setRngState } from "../random";
 import { Module } from "./module";
-import { FactoryOptions } from "./common";
+import { FactoryOptions, optionsOf } from "./common";
 import { Linear } from "./linear";
 import { LayerNorm } from "./batchnorm";
 import { Dropout } from "./dropout";
@@ -19,6 +19,7 @@ import { full } from "../tensor";
 import type { Device } from "../tensor";
 
 export type Activation = "relu" | "gelu" | ((x: Tensor) => Tensor) | Module;
+const LAYER_NAMES = ["dimFeedforward", "dropout", "activation", "layerNormEps", "batchFirst", "normFirst"];
 
 export interface TransformerEncoderLayerOptions extends FactoryOptions {
   dimFeedforward?: number;
@@ -45,8 +46,11 @@ export class TransformerEncoderLayer extends Module {
   _act: (x: Tensor) => Tensor;
   _opts: [number, number, TransformerEncoderLayerOptions | undefined];
 
-  constructor(dModel: number, nhead: number, o?: TransformerEncoderLayerOptions) {
+  /** Options as an object, or PyTorch's positional order (dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst). */
+  constructor(dModel: number, nhead: number, ...args: [opts?: TransformerEncoderLayerOptions] | [dimFeedforward?: number, dropout?: number,
+    activation?: Activation, layerNormEps?: number, batchFirst?: boolean, normFirst?: boolean, opts?: TransformerEncoderLayerOptions]) {
     super();
+    const o = optionsOf<TransformerEncoderLayerOptions>("TransformerEncoderLayer", LAYER_NAMES, args);
     this._opts = [dModel, nhead, o];
     const f = { dtype: o?.dtype, device: o?.device };
     const p = o?.dropout ?? 0.1;
@@ -169,8 +173,11 @@ export class TransformerDecoderLayer extends Module {
   _act: (x: Tensor) => Tensor;
   _opts: [number, number, TransformerDecoderLayerOptions | undefined];
 
-  constructor(dModel: number, nhead: number, o?: TransformerDecoderLayerOptions) {
+  /** Options as an object, or PyTorch's positional order (dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst). */
+  constructor(dModel: number, nhead: number, ...args: [opts?: TransformerDecoderLayerOptions] | [dimFeedforward?: number, dropout?: number,
+    activation?: Activation, layerNormEps?: number, batchFirst?: boolean, normFirst?: boolean, opts?: TransformerDecoderLayerOptions]) {
     super();
+    const o = optionsOf<TransformerDecoderLayerOptions>("TransformerDecoderLayer", LAYER_NAMES, args);
     this._opts = [dModel, nhead, o];
     const f = { dtype: o?.dtype, device: o?.device };
     const p = o?.dropout ?? 0.1;

@@ -2,6 +2,7 @@
 import { Tensor } from "../tensor";
 import { Module, pyFloat, pyTuple } from "./module";
 import { interpolate, InterpolateMode } from "./functional";
+import { optionsOf } from "./common";
 
 export interface UpsampleOptions {
   size?: number | number[] | null;
@@ -18,8 +19,11 @@ export class Upsample extends Module {
   mode: InterpolateMode;
   alignCorners: boolean | null;
   recomputeScaleFactor: boolean | null;
-  constructor(opts?: UpsampleOptions) {
+  /** new Upsample({ scaleFactor: 2, mode }), or PyTorch's positional order (size, scaleFactor, mode, alignCorners, recomputeScaleFactor). */
+  constructor(...args: [opts?: UpsampleOptions] | [size?: number | number[] | null, scaleFactor?: number | number[] | null, mode?: InterpolateMode,
+    alignCorners?: boolean | null, recomputeScaleFactor?: boolean | null]) {
     super();
+    const opts = optionsOf<UpsampleOptions>("Upsample", ["size", "scaleFactor", "mode", "alignCorners", "recomputeScaleFactor"], args);
     this.size = opts?.size ?? null;
     const sf = opts?.scaleFactor;
     this.scaleFactor = Array.isArray(sf) ? [...sf] : sf ? sf : null;

@@ -2,6 +2,7 @@
 import { native } from "../native";
 import { Tensor } from "../tensor";
 import { Optimizer, Params, ParamGroup } from "./optimizer";
+import { optionsOf } from "../nn/common";
 
 export interface AdagradOptions {
   lr?: number; lrDecay?: number; weightDecay?: number; initialAccumulatorValue?: number; eps?: number;
@@ -10,7 +11,10 @@ export interface AdagradOptions {
 
 /** Adagrad, as PyTorch 1.13's `_single_tensor_adagrad` (sparse gradients included). State exists from construction. */
 export class Adagrad extends Optimizer {
-  constructor(params: Params, opts: AdagradOptions = {}) {
+  /** new Adagrad(params, { lr, ... }), or PyTorch's positional order (lr, lrDecay, weightDecay, initialAccumulatorValue, eps). */
+  constructor(params: Params, ...args: [opts?: AdagradOptions] | [lr?: number, lrDecay?: number, weightDecay?: number,
+    initialAccumulatorValue?: number, eps?: number, opts?: AdagradOptions]) {
+    const opts = optionsOf<AdagradOptions>("Adagrad", ["lr", "lrDecay", "weightDecay", "initialAccumulatorValue", "eps"], args);
     super(params, {
       lr: opts.lr ?? 1e-2, lrDecay: opts.lrDecay ?? 0, eps: opts.eps ?? 1e-10, weightDecay: opts.weightDecay ?? 0,
       initialAccumulatorValue: opts.initialAccumulatorValue ?? 0, foreach: opts.foreach ?? null, maximize: opts.maximize ?? false,

@@ -6,11 +6,16 @@ import { callOp } from "../ops";
 import { float32 } from "../dtype";
 import { Optimizer, Params, ParamGroup } from "./optimizer";
 import { checkFused, fusedAdamStep } from "./fused";
+import { optionsOf } from "../nn/common";
 
 export interface AdamOptions {
   lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; amsgrad?: boolean;
   maximize?: boolean; foreach?: boolean | null; capturable?: boolean; differentiable?: boolean; fused?: boolean;
 }
+
+/** Adam's and AdamW's optional arguments: an options object, or PyTorch's positional order (lr, betas, eps, weightDecay, amsgrad). */
+export type AdamArgs<O> = [opts?: O] | [lr?: number, betas?: [number, number], eps?: number, weightDecay?: number, amsgrad?: boolean, opts?: O];
+const ADAM_NAMES = ["lr", "betas", "eps", "weightDecay", "amsgrad"];
 
 function checkAdam(g: ParamGroup): void {
   if (!(g.lr >= 0)) throw new RangeError(`Invalid learning rate: ${g.lr}`);
@@ -66,7 +71,8 @@ abstract class AdamBase extends Optimizer {
 /** Adam (L2 weight decay added to the gradient), as PyTorch 1.13's `_single_tensor_adam`. */
 export class Adam extends AdamBase {
   protected readonly decoupled = false;
-  constructor(params: Params, opts: AdamOptions = {}) {
+  constructor(params: Params, ...args: AdamArgs<AdamOptions>) {
+    const opts = optionsOf<AdamOptions>("Adam", ADAM_NAMES, args);
     super(params, {
       lr: opts.lr ?? 1e-3, betas: opts.betas ?? [0.9, 0.999], eps: opts.eps ?? 1e-8, weightDecay: opts.weightDecay ?? 0,
       amsgrad: opts.amsgrad ?? false, maximize: opts.maximize ?? false, foreach: opts.foreach ?? null,
@@ -78,7 +84,8 @@ export class Adam extends AdamBase {
 /** AdamW (decoupled weight decay, default 1e-2), as PyTorch 1.13's `_single_tensor_adamw`. */
 export class AdamW extends AdamBase {
   protected readonly decoupled = true;
-  constructor(params: Params, opts: Omit<AdamOptions, "differentiable"> = {}) {
+  constructor(params: Params, ...args: AdamArgs<Omit<AdamOptions, "differentiable">>) {
+    const opts = optionsOf<AdamOptions>("AdamW", ADAM_NAMES, args);
     super(params, {
       lr: opts.lr ?? 1e-3, betas: opts.betas ?? [0.9, 0.999], eps: opts.eps ?? 1e-8, weightDecay: opts.weightDecay ?? 1e-2,
       amsgrad: opts.amsgrad ?? false, foreach: opts.foreach ?? null, maximize: opts.maximize ?? false,

@@ -2,6 +2,7 @@
 // sched.step(), the closed forms on sched.step(epoch). They write `lr` into the optimizer's paramGroups.
 // stateDict() has Python's keys (snake_case, as scheduler.state_dict()).
 import { Optimizer, ParamGroup, toCamel } from "./optimizer";
+import { optionsOf } from "../nn/common";
 
 type LrLambda = (epoch: number) => number;
 
@@ -147,8 +148,9 @@ function lambdas(opt: Optimizer, f: LrLambda | LrLambda[]): LrLambda[] {
 abstract class LambdaScheduler extends LRScheduler {
   lrLambdas: LrLambda[];
   protected readonly stateKeys = [...BASE_KEYS, "lr_lambdas"];
-  constructor(optimizer: Optimizer, lrLambda: LrLambda | LrLambda[], opts: SchedulerOptions = {}) {
+  constructor(optimizer: Optimizer, lrLambda: LrLambda | LrLambda[], ...args: [opts?: SchedulerOptions] | [lastEpoch?: number, verbose?: boolean]) {
     super(optimizer);
+    const opts = optionsOf<SchedulerOptions>(this.constructor.name, ["lastEpoch", "verbose"], args);
     this.lrLambdas = lambdas(optimizer, lrLambda);
     this.setup(opts.lastEpoch, opts.verbose);
   }
@@ -174,8 +176,11 @@ export class StepLR extends LRScheduler {
   stepSize: number;
   gamma: number;
   protected readonly stateKeys = ["step_size", "gamma", ...BASE_KEYS];
-  constructor(optimizer: Optimizer, stepSize: number | ({ stepSize: number; gamma?: number } & SchedulerOptions), opts: { gamma?: number } & SchedulerOptions = {}) {
+  /** new StepLR(opt, stepSize, { gamma }), new StepLR(opt, { stepSize, gamma }), or PyTorch's positional new StepLR(opt, stepSize, gamma). */
+  constructor(optimizer: Optimizer, stepSize: number | ({ stepSize: number; gamma?: number } & SchedulerOptions),
+    ...args: [opts?: { gamma?: number } & SchedulerOptions] | [gamma?: number, lastEpoch?: number, verbose?: boolean]) {
     super(optimizer);
+    let opts = optionsOf<{ gamma?: number } & SchedulerOptions>("StepLR", ["gamma", "lastEpoch", "verbose"], args);
     if (isOpts(stepSize)) { opts = stepSize as any; stepSize = (stepSize as any).stepSize; }
     this.stepSize = stepSize as number;
     this.gamma = opts.gamma ?? 0.1;
@@ -196,8 +201,10 @@ export class MultiStepLR extends LRScheduler {
   milestones: Map<number, number>;
   gamma: number;
   protected readonly stateKeys = ["milestones", "gamma", ...BASE_KEYS];
-  constructor(optimizer: Optimizer, milestones: number[] | ({ milestones: number[]; gamma?: number } & SchedulerOptions), opts: { gamma?: number } & SchedulerOptions = {}) {
+  constructor(optimizer: Optimizer, milestones: number[] | ({ milestones: number[]; gamma?: number } & SchedulerOptions),
+    ...args: [opts?: { gamma?: number } & SchedulerOptions] | [gamma?: number, lastEpoch?: number, verbose?: boolean]) {
     super(optimizer);
+    let opts = optionsOf<{ gamma?: number } & SchedulerOptions>("MultiStepLR", ["gamma", "lastEpoch", "verbose"], args);
     if (isOpts(milestones)) { opts = milestones as any; milestones = (milestones as any).milestones; }
     this.milestones = new Map();
     for (const m of milestones as number[]) this.milestones.set(m, (this.milestones.get(m) ?? 0) + 1);
@@ -233,8 +240,10 @@ export class ConstantLR extends LRScheduler {
   factor: number;
   totalIters: number;
   protected readonly stateKeys = ["factor", "total_iters", ...BASE_KEYS];
-  constructor(optimizer: Optimizer, opts: { factor?: number; totalIters?: number } & SchedulerOptions = {}) {
+  constructor(optimizer: Optimizer, ...args: [opts?: { factor?: number; totalIters?: number } & SchedulerOptions] |
+    [factor?: number, totalIters?: number, lastEpoch?: number, verbose?: boolean]) {
     super(optimizer);
+    const opts = optionsOf<{ factor?: number; totalIters?: number } & SchedulerOptions>("ConstantLR", ["factor", "totalIters", "lastEpoch", "verbose"], args);
     const factor = opts.factor ?? 1.0 / 3;
     if (factor > 1.0 || factor < 0) throw new RangeError("Constant multiplicative factor expected to be between 0 and 1.");
     this.factor = factor;
@@ -257,8 +266,11 @@ export class LinearLR extends LRScheduler {
   endFactor: number;
   totalIters: number;
   protected readonly stateKeys = ["start_factor", "end_factor", "total_iters", ...BASE_KEYS];
-  constructor(optimizer: Optimizer, opts: { startFactor?: number; endFactor?: number; totalIters?: number } & SchedulerOptions = {}) {
+  constructor(optimizer: Optimizer, ...args: [opts?: { startFactor?: number; endFactor?: number; totalIters?: number } & SchedulerOptions] |
+    [startFactor?: number, endFactor?: number, totalIters?: number, lastEpoch?: number, verbose?: boolean]) {
     super(optimizer);
+    const opts = optionsOf<{ startFactor?: number; endFactor?: number; totalIters?: number } & SchedulerOptions>("LinearLR",
+      ["startFactor", "endFactor", "totalIters", "lastEpoch", "verbose"], args);
     const s = opts.startFactor ?? 1.0 / 3, e = opts.endFactor ?? 1.0;
     if (s > 1.0 || s < 0) throw new RangeError("Starting multiplicative factor expected to be between 0 and 1.");
     if (e > 1.0 || e < 0) throw new RangeError("Ending multiplicative factor expected to be between 0 and 1.");
@@ -283,8 +295,10 @@ export class LinearLR extends LRScheduler {
 export class ExponentialLR extends LRScheduler {
   gamma: number;
   protected readonly stateKeys = ["gamma", ...BASE_KEYS];
-  constructor(optimizer: Optimizer, gamma: number | ({ gamma: number } & SchedulerOptions), opts: SchedulerOptions = {}) {
+  constructor(optimizer: Optimizer, gamma: number | ({ gamma: number } & SchedulerOptions),
+    ...args: [opts?: SchedulerOptions] | [lastEpoch?: number, verbose?: boolean]) {
     super(optimizer);
+    let opts = optionsOf<SchedulerOptions>("ExponentialLR", ["lastEpoch", "verbose"], args);
     if (isOpts(gamma)) { opts = gamma as any; gamma = (gamma as any).gamma; }
     this.gamma = gamma as number;
     this.setup(opts.lastEpoch, opts.verbose);
@@ -301,8 +315,10 @@ export class PolynomialLR extends LRScheduler {
   totalIters: number;
   power: number;
   protected readonly stateKeys = ["total_iters", "power", ...BASE_KEYS];
-  constructor(optimizer: Optimizer, opts: { totalIters?: number; power?: number } & SchedulerOptions = {}) {
+  constructor(optimizer: Optimizer, ...args: [opts?: { totalIters?: number; power?: number } & SchedulerOptions] |
+    [totalIters?: number, power?: number, lastEpoch?: number, verbose?: boolean]) {
     super(optimizer);
+    const opts = optionsOf<{ totalIters?: number; power?: number } & SchedulerOptions>("PolynomialLR", ["totalIters", "power", "lastEpoch", "verbose"], args);
     this.totalIters = opts.totalIters ?? 5;
     this.power = opts.power ?? 1.0;
     this.setup(opts.lastEpoch, opts.verbose);
@@ -322,8 +338,10 @@ export class CosineAnnealingLR extends LRScheduler {
   TMax: number;
   etaMin: number;
   protected readonly stateKeys = ["T_max", "eta_min", ...BASE_KEYS];
-  constructor(optimizer: Optimizer, TMax: number | ({ TMax: number; etaMin?: number } & SchedulerOptions), opts: { etaMin?: number } & SchedulerOptions = {}) {
+  constructor(optimizer: Optimizer, TMax: number | ({ TMax: number; etaMin?: number } & SchedulerOptions),
+    ...args: [opts?: { etaMin?: number } & SchedulerOptions] | [etaMin?: number, lastEpoch?: number, verbose?: boolean]) {
     super(optimizer);
+    let opts = optionsOf<{ etaMin?: number } & SchedulerOptions>("CosineAnnealingLR", ["etaMin", "lastEpoch", "verbose"], args);
     if (isOpts(TMax)) { opts = TMax as any; TMax = (TMax as any).TMax ?? (TMax as any).tMax; }
     this.TMax = TMax as number;
     this.etaMin = opts.etaMin ?? 0;
@@ -441,7 +459,11 @@ export class ReduceLROnPlateau {
   private static readonly KEYS = ["factor", "min_lrs", "patience", "verbose", "cooldown", "cooldown_counter", "mode", "threshold",
     "threshold_mode", "best", "num_bad_epochs", "mode_worse", "eps", "last_epoch", "_last_lr"];
 
-  constructor(optimizer: Optimizer, opts: ReduceLROnPlateauOptions = {}) {
+  /** new ReduceLROnPlateau(opt, { mode, factor, ... }), or PyTorch's positional order (mode, factor, patience, threshold, thresholdMode, cooldown, minLr, eps). */
+  constructor(optimizer: Optimizer, ...args: [opts?: ReduceLROnPlateauOptions] | [mode?: "min" | "max", factor?: number, patience?: number,
+    threshold?: number, thresholdMode?: "rel" | "abs", cooldown?: number, minLr?: number | number[], eps?: number, verbose?: boolean, opts?: ReduceLROnPlateauOptions]) {
+    const opts = optionsOf<ReduceLROnPlateauOptions>("ReduceLROnPlateau",
+      ["mode", "factor", "patience", "threshold", "thresholdMode", "cooldown", "minLr", "eps", "verbose"], args);
     const factor = opts.factor ?? 0.1;
     if (factor >= 1.0) throw new RangeError("Factor should be < 1.0.");
     this.factor = factor;
@@ -461,6 +483,7 @@ export class ReduceLROnPlateau {
     this.eps = opts.eps ?? 1e-8;
     this.initIsBetter();
     this.reset();
+    this._lastLr = optimizer.paramGroups.map((g) => g.lr);  // getLastLr() before the first step, as PyTorch 2
   }
 
   private reset(): void { this.best = this.modeWorse; this.cooldownCounter = 0; this.numBadEpochs = 0; }
@@ -539,8 +562,13 @@ export class CyclicLR extends LRScheduler {
   protected readonly stateKeys = ["max_lrs", "total_size", "step_ratio", "mode", "gamma", "_scale_fn_custom", "scale_mode",
     "cycle_momentum", "base_momentums", "max_momentums", ...BASE_KEYS];
 
-  constructor(optimizer: Optimizer, baseLr: number | number[], maxLr: number | number[], opts: CyclicLROptions = {}) {
+  /** Options as an object, or PyTorch's positional order (stepSizeUp, stepSizeDown, mode, gamma, scaleFn, scaleMode, cycleMomentum, baseMomentum, maxMomentum). */
+  constructor(optimizer: Optimizer, baseLr: number | number[], maxLr: number | number[], ...args: [opts?: CyclicLROptions] | [stepSizeUp?: number,
+    stepSizeDown?: number | null, mode?: CyclicLROptions["mode"], gamma?: number, scaleFn?: ((x: number) => number) | null, scaleMode?: "cycle" | "iterations",
+    cycleMomentum?: boolean, baseMomentum?: number | number[], maxMomentum?: number | number[], lastEpoch?: number, verbose?: boolean]) {
     super(optimizer);
+    const opts = optionsOf<CyclicLROptions>("CyclicLR", ["stepSizeUp", "stepSizeDown", "mode", "gamma", "scaleFn", "scaleMode", "cycleMomentum",
+      "baseMomentum", "maxMomentum", "lastEpoch", "verbose"], args);
     const lastEpoch = opts.lastEpoch ?? -1;
     const baseLrs = formatParam("base_lr", optimizer, baseLr);
     if (lastEpoch === -1) optimizer.paramGroups.forEach((g, i) => { g.lr = baseLrs[i]; });
@@ -599,8 +627,9 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   TCur: number;
   protected readonly stateKeys = ["T_0", "T_i", "T_mult", "eta_min", "T_cur", ...BASE_KEYS];
   constructor(optimizer: Optimizer, T0: number | ({ T0: number; TMult?: number; etaMin?: number } & SchedulerOptions),
-    opts: { TMult?: number; etaMin?: number } & SchedulerOptions = {}) {
+    ...args: [opts?: { TMult?: number; etaMin?: number } & SchedulerOptions] | [TMult?: number, etaMin?: number, lastEpoch?: number, verbose?: boolean]) {
     super(optimizer);
+    let opts = optionsOf<{ TMult?: number; etaMin?: number } & SchedulerOptions>("CosineAnnealingWarmRestarts", ["TMult", "etaMin", "lastEpoch", "verbose"], args);
     if (isOpts(T0)) { opts = T0 as any; T0 = (T0 as any).T0 ?? (T0 as any).t0; }
     const t0 = T0 as number, tm = opts.TMult ?? (opts as any).tMult ?? 1;
     if (!(t0 > 0) || !Number.isInteger(t0)) throw new RangeError(`Expected positive integer T_0, but got ${t0}`);
@@ -661,11 +690,16 @@ export class OneCycleLR extends LRScheduler {
   useBeta1 = false;
   protected readonly stateKeys = ["total_steps", "_schedule_phases", "_anneal_func_type", "cycle_momentum", "use_beta1", ...BASE_KEYS];
 
-  constructor(optimizer: Optimizer, maxLr: number | number[] | ({ maxLr: number | number[] } & OneCycleLROptions), opts: OneCycleLROptions = {}) {
+  constructor(optimizer: Optimizer, maxLr: number | number[] | ({ maxLr: number | number[] } & OneCycleLROptions),
+    ...args: [opts?: OneCycleLROptions] | [totalSteps?: number | null, epochs?: number | null, stepsPerEpoch?: number | null, pctStart?: number,
+      annealStrategy?: "cos" | "linear", cycleMomentum?: boolean, baseMomentum?: number | number[], maxMomentum?: number | number[],
+      divFactor?: number, finalDivFactor?: number, threePhase?: boolean, lastEpoch?: number, verbose?: boolean]) {
     super(optimizer);
+    let opts = optionsOf<OneCycleLROptions>("OneCycleLR", ["totalSteps", "epochs", "stepsPerEpoch", "pctStart", "annealStrategy", "cycleMomentum",
+      "baseMomentum", "maxMomentum", "divFactor", "finalDivFactor", "threePhase", "lastEpoch", "verbose"], args);
     if (isOpts(maxLr)) { opts = maxLr as any; maxLr = (maxLr as any).maxLr; }
     if (maxLr === undefined) throw new TypeError("OneCycleLR: maxLr is required (new OneCycleLR(opt, maxLr, { totalSteps }) or { maxLr, totalSteps })");
-    const { totalSteps, epochs, stepsPerEpoch } = opts;
+    const totalSteps = opts.totalSteps ?? undefined, epochs = opts.epochs ?? undefined, stepsPerEpoch = opts.stepsPerEpoch ?? undefined;  // None: unset
     if (totalSteps === undefined && epochs === undefined && stepsPerEpoch === undefined)
       throw new Error("You must define either totalSteps OR (epochs AND stepsPerEpoch)");
     if (totalSteps !== undefined) {

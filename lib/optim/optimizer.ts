@@ -6,6 +6,7 @@ import { keep } from "../memory";
 import { enableGrad, noGrad } from "../autograd";
 import { callOp } from "../ops";
 import { float32 } from "../dtype";
+import { pyFloat } from "../nn/module";
 
 /** A parameter group as the user gives it: `{ params, lr, weightDecay, ... }`. */
 export interface ParamGroupSpec { params: Tensor | Iterable<Tensor>; [option: string]: any; }
@@ -210,6 +211,7 @@ function fmt(v: any): string {
   if (v === null || v === undefined) return "None";
   if (typeof v === "boolean") return v ? "True" : "False";
   if (Array.isArray(v)) return "(" + v.map(fmt).join(", ") + ")";
+  if (typeof v === "number" && !Number.isInteger(v)) return pyFloat(v);  // Python's repr: 1e-08, 0.001
   return String(v);
 }
 

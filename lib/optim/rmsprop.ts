@@ -2,6 +2,7 @@
 import { native } from "../native";
 import { Tensor } from "../tensor";
 import { Optimizer, Params, ParamGroup } from "./optimizer";
+import { optionsOf } from "../nn/common";
 
 export interface RMSpropOptions {
   lr?: number; alpha?: number; eps?: number; weightDecay?: number; momentum?: number; centered?: boolean;
@@ -10,7 +11,10 @@ export interface RMSpropOptions {
 
 /** RMSprop, as PyTorch 1.13's `_single_tensor_rmsprop`. */
 export class RMSprop extends Optimizer {
-  constructor(params: Params, opts: RMSpropOptions = {}) {
+  /** new RMSprop(params, { lr, ... }), or PyTorch's positional order (lr, alpha, eps, weightDecay, momentum, centered). */
+  constructor(params: Params, ...args: [opts?: RMSpropOptions] | [lr?: number, alpha?: number, eps?: number, weightDecay?: number,
+    momentum?: number, centered?: boolean, opts?: RMSpropOptions]) {
+    const opts = optionsOf<RMSpropOptions>("RMSprop", ["lr", "alpha", "eps", "weightDecay", "momentum", "centered"], args);
     super(params, {
       lr: opts.lr ?? 1e-2, momentum: opts.momentum ?? 0, alpha: opts.alpha ?? 0.99, eps: opts.eps ?? 1e-8,
       centered: opts.centered ?? false, weightDecay: opts.weightDecay ?? 0, foreach: opts.foreach ?? null,

@@ -4,6 +4,7 @@ import { Tensor } from "../tensor";
 import { keep } from "../memory";
 import { Optimizer, Params, ParamGroup, required } from "./optimizer";
 import { foreachSgdStep } from "./fused";
+import { optionsOf } from "../nn/common";
 
 export interface SGDOptions {
   lr: number; momentum?: number; dampening?: number; weightDecay?: number; nesterov?: boolean;
@@ -12,7 +13,10 @@ export interface SGDOptions {
 
 /** Stochastic gradient descent, step for step as PyTorch 1.13's single-tensor `sgd`. */
 export class SGD extends Optimizer {
-  constructor(params: Params, opts: SGDOptions = {} as SGDOptions) {
+  /** new SGD(params, { lr, momentum, ... }), or PyTorch's positional order (lr, momentum, dampening, weightDecay, nesterov). */
+  constructor(params: Params, ...args: [opts?: SGDOptions] | [lr: number, momentum?: number, dampening?: number, weightDecay?: number,
+    nesterov?: boolean, opts?: Partial<SGDOptions>]) {
+    const opts = optionsOf<SGDOptions>("SGD", ["lr", "momentum", "dampening", "weightDecay", "nesterov"], args);
     super(params, {
       lr: opts.lr ?? required, momentum: opts.momentum ?? 0, dampening: opts.dampening ?? 0,
       weightDecay: opts.weightDecay ?? 0, nesterov: opts.nesterov ?? false, maximize: opts.maximize ?? false,
