@@ -3,6 +3,8 @@ import { expect } from "chai";
 import * as torch from "../lib";
 import { nn } from "../lib";
 import { loadNN, decode, decodeAll, expectClose, build } from "./nn_helpers";
+import { sameTorch, FIXTURES_TORCH } from "./helpers";
+import { pythonTorchVersion, pyJson } from "./io_helpers";
 
 const fx = loadNN();
 const TOL = 1e-5;
@@ -86,7 +88,9 @@ describe("nn losses match PyTorch (value and input gradient)", () => {
 
 describe("nn.init matches PyTorch", () => {
   for (const c of fx.init) {
-    it(c.name, () => {
+    it(c.name, function () {
+      // PyTorch 2.12 changed trunc_normal_'s sampling: the 1.13 fixture holds only on 1.13 (the live test below covers others)
+      if (c.name.startsWith("trunc") && !sameTorch(FIXTURES_TORCH)) this.skip();
       torch.tidy(() => {
         const t = torch.empty(c.shape);
         torch.manualSeed(c.seed);
@@ -96,6 +100,22 @@ describe("nn.init matches PyTorch", () => {
       });
     });
   }
+  it("truncNormal_ gives the Python of this libtorch's values, in both of its sampling regimes", function () {
+    const pyv = pythonTorchVersion();
+    if (!pyv || !sameTorch(pyv)) this.skip();
+    const cases: [number, number, number, number][] = [[0, 1, -2, 2], [0, 0.02, -2, 2], [0.5, 1, 0.4, 0.6], [0, 1, 1.5, 3]];
+    const want = pyJson(`
+import torch, json
+out = []
+for m, s, a, b in ${JSON.stringify(cases)}:
+    torch.manual_seed(3); t = torch.empty(50, 40); torch.nn.init.trunc_normal_(t, m, s, a, b); out.append(t.flatten().tolist())
+print(json.dumps(out))`);
+    cases.forEach(([m, s, a, b], i) => torch.tidy(() => {
+      torch.manualSeed(3);
+      const t = nn.init.truncNormal_(torch.empty([50, 40]), m, s, a, b);
+      expect(t.flatten().toArray(), `case ${i}`).to.deep.equal(want[i]);
+    }));
+  });
   it("calculateGain", () => {
     for (const [k, v] of Object.entries(fx.gains)) {
       const got = k === "leaky_relu_0.2" ? nn.init.calculateGain("leaky_relu", 0.2) : nn.init.calculateGain(k as any);

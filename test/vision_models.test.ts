@@ -9,7 +9,7 @@ import * as path from "path";
 import * as torch from "../lib";
 import { nn, optim, vision } from "../lib";
 import { PY, requirePython, pythonTorchVersion } from "./io_helpers";
-import { sameTorch } from "./helpers";
+import { sameTorch, FIXTURES_TORCH } from "./helpers";
 
 /** Python's torch is this libtorch's version: the same kernels (else oneDNN's convolutions may round differently). */
 const samePy = () => sameTorch(pythonTorchVersion() ?? "");
@@ -96,7 +96,9 @@ describe("vision.models", function () {
           const y = torch.noGrad(() => m.forward(x)) as torch.Tensor;
           expect(torch.memory().liveTensors).to.equal(before + 1);  // only the output survives
           const err = relErr(y, want);
-          expect(err, `${name} worst relative error`).to.be.at.most(samePy() ? 1e-4 : 1e-3);
+          // 1e-4 on Debian's 1.13; pip's 2.14 (oneDNN 3.12) put torchts and Python 2e-4 apart on resnet50 although both
+          // ran that one libtorch (its convolution choices differ between the two processes)
+          expect(err, `${name} worst relative error`).to.be.at.most(samePy() && sameTorch(FIXTURES_TORCH) ? 1e-4 : 1e-3);
           y.dispose();
         } finally { m.dispose(); x.dispose(); want.dispose(); }
       });

@@ -4,6 +4,10 @@ import { Tensor, scalarTensor } from "../tensor";
 import { float64 } from "../dtype";
 import { callOp } from "../ops";
 import { noGrad } from "../autograd";
+import { tidy } from "../memory";
+import { buildInfo } from "../native";
+import { rngKw } from "../_rng";
+import type { Generator } from "../generator";
 
 export type Nonlinearity = "linear" | "conv1d" | "conv2d" | "conv3d" | "conv_transpose1d" | "conv_transpose2d" |
   "conv_transpose3d" | "sigmoid" | "tanh" | "relu" | "leaky_relu" | "selu";
@@ -139,19 +143,64 @@ function erf(x: number): number {
   return v;
 }
 
-/** Truncated normal: N(mean, std²) restricted to [a, b], by inverse-CDF sampling as in PyTorch. */
-export function truncNormal_(t: Tensor, mean?: number | { mean?: number; std?: number; a?: number; b?: number }, std?: number, a?: number, b?: number): Tensor {
-  const o = typeof mean === "object" ? mean : { mean, std, a, b };
+// PyTorch 2.12 replaced trunc_normal_'s inverse-CDF sampling (erfinv) with rejection sampling; follow the libtorch
+// in use so that the same seed gives Python's weights.
+const [ltMajor, ltMinor] = buildInfo.libtorchVersion.split(".").map(Number);
+const REJECTION_TRUNC_NORMAL = ltMajor > 2 || (ltMajor === 2 && ltMinor >= 12);
+
+/** Truncated normal: N(mean, std²) restricted to [a, b], sampled as the PyTorch of this libtorch does. */
+export function truncNormal_(t: Tensor, mean?: number | { mean?: number; std?: number; a?: number; b?: number; generator?: Generator | null },
+  std?: number, a?: number, b?: number, opts?: { generator?: Generator | null }): Tensor {
+  const o = typeof mean === "object" ? mean : { mean, std, a, b, generator: opts?.generator };
   const m = o.mean ?? 0, s = o.std ?? 1, lo = o.a ?? -2, hi = o.b ?? 2;
+  const g = rngKw(o.generator);
   const normCdf = (x: number) => (1 + erf(x / Math.sqrt(2))) / 2;
-  const l = normCdf((lo - m) / s);
-  const u = normCdf((hi - m) / s);
-  noGrad(() => {
-    t.uniform_(2 * l - 1, 2 * u - 1);
-    t.inplace("aten::erfinv_");
-    t.mul_(s * Math.sqrt(2));
-    t.add_(m);
-    t.clamp_(lo, hi);
-  });
+  if (!REJECTION_TRUNC_NORMAL) {
+    const l = normCdf((lo - m) / s);
+    const u = normCdf((hi - m) / s);
+    noGrad(() => {
+      t.uniform_(2 * l - 1, 2 * u - 1, g);
+      t.inplace("aten::erfinv_");
+      t.mul_(s * Math.sqrt(2));
+      t.add_(m);
+      t.clamp_(lo, hi);
+    });
+    return t;
+  }
+  noGrad(() => tidy(() => {
+    if (normCdf((hi - m) / s) - normCdf((lo - m) / s) > 0.3) {
+      // most draws land inside: redraw the ones outside from N(mean, std²) until none is left
+      const loT = tidy(() => t.newTensor(lo, { device: "cpu" }).item()), hiT = tidy(() => t.newTensor(hi, { device: "cpu" }).item());
+      t.normal_(m, s, g);
+      let result: Tensor = t;
+      for (;;) {
+        const mask = result.lt(loT).logicalOr(result.gt(hiT));
+        if (!mask.any().item()) break;
+        result = callOp("aten::where", mask, callOp("aten::empty_like", result).normal_(m, s, g), result);
+      }
+      if (result !== t) t.copy_(result);
+    } else {
+      // a narrow window: uniform candidates in [a, b], accepted with probability pdf / peak
+      const mode = Math.max(lo, Math.min(m, hi));
+      const logPeak = -0.5 * ((mode - m) / s) ** 2;
+      const cand: Tensor = callOp("aten::empty_like", t), acc: Tensor = callOp("aten::empty_like", t);
+      const logPdf = () => cand.sub_(m).div_(s).pow_(2).mul_(-0.5).sub_(logPeak);
+      t.uniform_(lo, hi, g);
+      cand.copy_(t);
+      logPdf();
+      let pending: Tensor = acc.uniform_(0, 1, g).log_().gt(cand);
+      if (pending.any().item()) {
+        let result: Tensor = t;
+        for (;;) {
+          cand.uniform_(lo, hi, g);
+          result = callOp("aten::where", pending, cand, result);
+          logPdf();
+          pending = callOp("aten::where", pending, acc.uniform_(0, 1, g).log_().gt(cand), pending);
+          if (!pending.any().item()) break;
+        }
+        t.copy_(result);
+      }
+    }
+  }));
   return t;
 }
