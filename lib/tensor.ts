@@ -2,7 +2,7 @@
 import { native } from "./native";
 import * as dt from "./dtype";
 import { DType, MemoryFormat } from "./dtype";
-import { track, untrackFinalizer } from "./memory";
+import { track, untrackFinalizer, tidy } from "./memory";
 import { callOp, callOpDiscard, bound, boundInplace, TypedOp, binary, setTensorFactory } from "./ops";
 import { TorchError } from "./errors";
 import { formatTensor } from "./tensor_str";
@@ -108,6 +108,8 @@ export class Tensor {
       this._id = -1;
     }
   }
+  /** @internal dispose() for a batch the DataLoader frees: using it afterwards names the DataLoader (id -2, native/common.cc). */
+  _disposeBatch(): void { if (this._id >= 0) { this.dispose(); this._id = -2; } }
   [Symbol.dispose](): void { this.dispose(); }
   get isDisposed(): boolean { return this._id < 0; }
 
@@ -218,7 +220,11 @@ export class Tensor {
    */
   registerHook(hook: (grad: Tensor) => Tensor | void | null): { remove(): void } {
     if (typeof hook !== "function") throw new TypeError("registerHook(): argument 'hook' must be a function");
-    const key: number = native.RegisterHook(this._id, hook);
+    // The gradient handed to the hook, its temporaries and its result are freed when it returns (native keeps a copy
+    // of the result); torch.keep() a gradient to hold on to it.
+    const key: number = native.RegisterHook(this._id, (grad: Tensor) => {
+      try { tidy(() => { native.HookResult(hook(grad)); }); } finally { if (!(grad as any)._kept) grad.dispose(); }
+    });
     return { remove: () => native.RemoveHook(key) };
   }
   backward(gradient?: Tensor | null, opts?: { retainGraph?: boolean; createGraph?: boolean }): void {

@@ -79,6 +79,7 @@ struct HookTable {
   std::mutex m;
   std::vector<int64_t> dead;   // keys whose hooks libtorch has dropped (pushed from any thread)
   int64_t next = 0;
+  c10::optional<at::Tensor> result;   // what the running hook returned (HookResult), taken when it ends
   void Sweep() {
     std::vector<int64_t> d;
     { std::lock_guard<std::mutex> g(m); d.swap(dead); }
@@ -110,13 +111,24 @@ static Napi::Value RegisterHook(const Napi::CallbackInfo& info) {
     if (it == k->table->fns.end()) return at::Tensor();
     Napi::Env env = it->second.Env();
     Napi::HandleScope scope(env);
-    Napi::Value r = it->second.Call({Wrap(env, grad)});   // a JS throw comes out as Napi::Error and ends backward
-    if (r.IsUndefined() || r.IsNull()) return at::Tensor();
-    int32_t id;
-    TORCH_CHECK(TensorIdOf(r, &id), "a tensor hook must return a Tensor or nothing");
-    return Get(id);
+    // lib/tensor.ts runs the hook, hands its result over with HookResult and frees the tensors of the call
+    auto& slot = k->table->result;
+    slot.reset();
+    it->second.Call({Wrap(env, grad)});   // a JS throw comes out as Napi::Error and ends backward
+    at::Tensor r = slot ? std::move(*slot) : at::Tensor();
+    slot.reset();
+    return r;
   });
   return Napi::Number::New(info.Env(), static_cast<double>(k->key));
+}
+// HookResult(value): what the running hook returned (a Tensor, or undefined/null for none).
+static Napi::Value HookResult(const Napi::CallbackInfo& info) {
+  if (info[0].IsUndefined() || info[0].IsNull()) return info.Env().Undefined();
+  int32_t id;
+  TORCH_CHECK(TensorIdOf(info[0], &id), "a tensor hook must return a Tensor or nothing");
+  TORCH_CHECK(tHooks, "HookResult outside a tensor hook");
+  tHooks->result = Get(id);
+  return info.Env().Undefined();
 }
 static Napi::Value RemoveHook(const Napi::CallbackInfo& info) {
   if (tHooks) { tHooks->fns.erase(IntArg(info, 0, "key")); tHooks->Sweep(); }
@@ -131,6 +143,7 @@ static Napi::Value LiveHooks(const Napi::CallbackInfo& info) {
 TTS_AREA(autograd) {
   TTS_EXPORT(RegisterHook);
   TTS_EXPORT(RemoveHook);
+  TTS_EXPORT(HookResult);
   TTS_EXPORT(LiveHooks);
   TTS_EXPORT(Backward);
   TTS_EXPORT(AutogradGrad);

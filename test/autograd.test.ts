@@ -183,6 +183,19 @@ describe("autograd", () => {
     });
     expect(torch.memory().liveTensors).to.equal(before);
   });
+  it("registerHook: the gradient, the hook's temporaries and its result are freed each call (no tidy needed)", () => {
+    const x = torch.tensor([1, 2], { requiresGrad: true });
+    const kept: torch.Tensor[] = [];
+    x.registerHook((g) => { if (!kept.length) kept.push(torch.keep(g)); return g.mul(3).add(1); });
+    const step = () => { const l = torch.tidy(() => x.mul(2).sum()); l.backward(); l.dispose(); };   // backward outside tidy
+    step();
+    const before = torch.memory().liveTensors;
+    for (let i = 0; i < 5; i++) step();
+    expect(torch.memory().liveTensors).to.equal(before);
+    expect(x.grad!.toArray()).to.deep.equal([42, 42]);   // 6 steps of 2*3+1
+    expect(kept[0].toArray()).to.deep.equal([2, 2]);     // a kept gradient stays usable
+    kept[0].dispose();
+  });
   it("registerHook: a hook is let go with its tensor or graph node (no growth in a loop that registers hooks)", () => {
     const { native } = require("../lib/native");
     const w = torch.tensor([1, 2], { requiresGrad: true });

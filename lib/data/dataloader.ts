@@ -633,8 +633,7 @@ export class DataLoaderIterator<B> implements IterableIterator<B>, AsyncIterable
     }
   }
   private releasePrev(): void {
-    // id -2: a disposed batch tensor, whose use names the DataLoader in its error
-    if (!this.loader.keepBatches) for (const t of this.owned) if (!(t as any)._kept && !t.isDisposed) { t.dispose(); (t as any)._id = -2; }
+    if (!this.loader.keepBatches) for (const t of this.owned) if (!(t as any)._kept) t._disposeBatch();
     this.owned = [];
   }
   /** Makes p the current batch: the tensors the loader made for it are freed at the next step. */

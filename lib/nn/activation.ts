@@ -7,6 +7,11 @@ import { callOp } from "../ops";
 
 type InplaceArg = boolean | { inplace?: boolean };
 function inplaceOf(a: InplaceArg | undefined): boolean { return typeof a === "boolean" ? a : !!a?.inplace; }
+/** PyTorch's (value, inplace) arguments: positional, one options object, or the value then { inplace }. */
+function valueInplace(what: string, key: string, def: number, value: unknown, inplace: unknown): [number, boolean] {
+  const o = optionsOf<Record<string, any>>(what, [key, "inplace"], [value, inplace]);
+  return [o[key] ?? def, !!o.inplace];
+}
 
 /** Activations with only an inplace flag. */
 class _InplaceAct extends Module {
@@ -56,8 +61,7 @@ export class LeakyReLU extends Module {
   inplace: boolean;
   constructor(negativeSlope: number | { negativeSlope?: number; inplace?: boolean } = 0.01, inplace?: InplaceArg) {
     super();
-    if (typeof negativeSlope === "object") { this.negativeSlope = negativeSlope.negativeSlope ?? 0.01; this.inplace = !!negativeSlope.inplace; }
-    else { this.negativeSlope = negativeSlope; this.inplace = inplaceOf(inplace); }
+    [this.negativeSlope, this.inplace] = valueInplace("LeakyReLU", "negativeSlope", 0.01, negativeSlope, inplace);
   }
   _plan(b: PlanBuilder): void { b.num(Kind.LeakyRelu).num(this.negativeSlope).bool(this.inplace); }
   forward(x: Tensor): Tensor { return planForward(this, x); }
@@ -86,8 +90,7 @@ export class ELU extends Module {
   inplace: boolean;
   constructor(alpha: number | { alpha?: number; inplace?: boolean } = 1.0, inplace?: InplaceArg) {
     super();
-    if (typeof alpha === "object") { this.alpha = alpha.alpha ?? 1; this.inplace = !!alpha.inplace; }
-    else { this.alpha = alpha; this.inplace = inplaceOf(inplace); }
+    [this.alpha, this.inplace] = valueInplace("ELU", "alpha", 1, alpha, inplace);
   }
   _plan(b: PlanBuilder): void { b.num(Kind.Elu).num(this.alpha).bool(this.inplace); }
   forward(x: Tensor): Tensor { return planForward(this, x); }
@@ -230,8 +233,7 @@ export class CELU extends Module {
   inplace: boolean;
   constructor(alpha: number | { alpha?: number; inplace?: boolean } = 1.0, inplace?: InplaceArg) {
     super();
-    if (typeof alpha === "object") { this.alpha = alpha.alpha ?? 1; this.inplace = !!alpha.inplace; }
-    else { this.alpha = alpha; this.inplace = inplaceOf(inplace); }
+    [this.alpha, this.inplace] = valueInplace("CELU", "alpha", 1, alpha, inplace);
   }
   forward(x: Tensor): Tensor { return this.inplace ? x.inplace("aten::celu_", this.alpha) : callOp("aten::celu", x, this.alpha); }
   extraRepr(): string { return `alpha=${pyFloat(this.alpha)}${this.inplace ? ", inplace=True" : ""}`; }

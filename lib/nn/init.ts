@@ -1,6 +1,6 @@
 // nn.init: in-place initialisers, with the same arithmetic and the same random calls as torch.nn.init,
 // so that the same seed gives the same values as PyTorch.
-import { Tensor, scalarTensor } from "../tensor";
+import { Tensor, scalarTensor, emptyLike } from "../tensor";
 import { float64 } from "../dtype";
 import { callOp } from "../ops";
 import { noGrad } from "../autograd";
@@ -176,14 +176,14 @@ export function truncNormal_(t: Tensor, mean?: number | { mean?: number; std?: n
       for (;;) {
         const mask = result.lt(loT).logicalOr(result.gt(hiT));
         if (!mask.any().item()) break;
-        result = callOp("aten::where", mask, callOp("aten::empty_like", result).normal_(m, s, g), result);
+        result = callOp("aten::where", mask, emptyLike(result).normal_(m, s, g), result);
       }
       if (result !== t) t.copy_(result);
     } else {
       // a narrow window: uniform candidates in [a, b], accepted with probability pdf / peak
       const mode = Math.max(lo, Math.min(m, hi));
       const logPeak = -0.5 * ((mode - m) / s) ** 2;
-      const cand: Tensor = callOp("aten::empty_like", t), acc: Tensor = callOp("aten::empty_like", t);
+      const cand: Tensor = emptyLike(t), acc: Tensor = emptyLike(t);
       const logPdf = () => cand.sub_(m).div_(s).pow_(2).mul_(-0.5).sub_(logPeak);
       t.uniform_(lo, hi, g);
       cand.copy_(t);

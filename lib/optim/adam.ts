@@ -4,7 +4,7 @@ import { Tensor } from "../tensor";
 import { keep } from "../memory";
 import { callOp } from "../ops";
 import { float32 } from "../dtype";
-import { Optimizer, Params, ParamGroup } from "./optimizer";
+import { Optimizer, Params, ParamGroup, checkAdamFamily } from "./optimizer";
 import { checkFused, fusedAdamStep } from "./fused";
 import { optionsOf } from "../nn/common";
 
@@ -18,12 +18,7 @@ export type AdamArgs<O> = [opts?: O] | [lr?: number, betas?: [number, number], e
 const ADAM_NAMES = ["lr", "betas", "eps", "weightDecay", "amsgrad"];
 
 function checkAdam(g: ParamGroup): void {
-  if (!(g.lr >= 0)) throw new RangeError(`Invalid learning rate: ${g.lr}`);
-  if (!(g.eps >= 0)) throw new RangeError(`Invalid epsilon value: ${g.eps}`);
-  if (!Array.isArray(g.betas) || g.betas.length !== 2) throw new TypeError("betas must be a pair [beta1, beta2]");
-  if (!(g.betas[0] >= 0 && g.betas[0] < 1)) throw new RangeError(`Invalid beta parameter at index 0: ${g.betas[0]}`);
-  if (!(g.betas[1] >= 0 && g.betas[1] < 1)) throw new RangeError(`Invalid beta parameter at index 1: ${g.betas[1]}`);
-  if (!(g.weightDecay >= 0)) throw new RangeError(`Invalid weight_decay value: ${g.weightDecay}`);
+  checkAdamFamily(g);
   if (g.differentiable) throw new Error("differentiable=true is not supported by torchts optimizers");
   checkFused(g);  // fused=true: ATen's fused kernels (see ./fused.ts)
 }

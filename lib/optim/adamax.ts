@@ -2,7 +2,7 @@
 import { Tensor } from "../tensor";
 import { tidy } from "../memory";
 import { callOp } from "../ops";
-import { Optimizer, Params, ParamGroup } from "./optimizer";
+import { Optimizer, Params, ParamGroup, checkAdamFamily } from "./optimizer";
 import { optionsOf } from "../nn/common";
 
 export interface AdamaxOptions { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; foreach?: boolean | null; maximize?: boolean; }
@@ -18,14 +18,7 @@ export class Adamax extends Optimizer {
     });
   }
 
-  protected checkGroup(g: ParamGroup): void {
-    if (!(g.lr >= 0)) throw new RangeError(`Invalid learning rate: ${g.lr}`);
-    if (!(g.eps >= 0)) throw new RangeError(`Invalid epsilon value: ${g.eps}`);
-    if (!Array.isArray(g.betas) || g.betas.length !== 2) throw new TypeError("betas must be a pair [beta1, beta2]");
-    if (!(g.betas[0] >= 0 && g.betas[0] < 1)) throw new RangeError(`Invalid beta parameter at index 0: ${g.betas[0]}`);
-    if (!(g.betas[1] >= 0 && g.betas[1] < 1)) throw new RangeError(`Invalid beta parameter at index 1: ${g.betas[1]}`);
-    if (!(g.weightDecay >= 0)) throw new RangeError(`Invalid weight_decay value: ${g.weightDecay}`);
-  }
+  protected checkGroup(g: ParamGroup): void { checkAdamFamily(g); }
 
   protected updateGroup(g: ParamGroup, ps: Tensor[]): void {
     const [beta1, beta2] = g.betas;

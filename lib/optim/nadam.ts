@@ -1,20 +1,11 @@
 // NAdam and RAdam (torch/optim/nadam.py, radam.py).
 import { Tensor } from "../tensor";
 import { tidy } from "../memory";
-import { Optimizer, Params, ParamGroup } from "./optimizer";
+import { Optimizer, Params, ParamGroup, checkAdamFamily } from "./optimizer";
 import { optionsOf } from "../nn/common";
 
 export interface NAdamOptions { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; momentumDecay?: number; foreach?: boolean | null; }
 export interface RAdamOptions { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; foreach?: boolean | null; }
-
-function checkCommon(g: ParamGroup): void {
-  if (!(g.lr >= 0)) throw new RangeError(`Invalid learning rate: ${g.lr}`);
-  if (!(g.eps >= 0)) throw new RangeError(`Invalid epsilon value: ${g.eps}`);
-  if (!Array.isArray(g.betas) || g.betas.length !== 2) throw new TypeError("betas must be a pair [beta1, beta2]");
-  if (!(g.betas[0] >= 0 && g.betas[0] < 1)) throw new RangeError(`Invalid beta parameter at index 0: ${g.betas[0]}`);
-  if (!(g.betas[1] >= 0 && g.betas[1] < 1)) throw new RangeError(`Invalid beta parameter at index 1: ${g.betas[1]}`);
-  if (!(g.weightDecay >= 0)) throw new RangeError(`Invalid weight_decay value: ${g.weightDecay}`);
-}
 
 /** Adam with Nesterov momentum, op for op as PyTorch 1.13's `_single_tensor_nadam` (mu_product a float32 scalar tensor). */
 export class NAdam extends Optimizer {
@@ -28,7 +19,7 @@ export class NAdam extends Optimizer {
     });
   }
   protected checkGroup(g: ParamGroup): void {
-    checkCommon(g);
+    checkAdamFamily(g);
     if (!(g.momentumDecay >= 0)) throw new RangeError(`Invalid momentum_decay value: ${g.momentumDecay}`);
   }
   protected updateGroup(g: ParamGroup, ps: Tensor[]): void {
@@ -72,7 +63,7 @@ export class RAdam extends Optimizer {
       lr: opts.lr ?? 1e-3, betas: opts.betas ?? [0.9, 0.999], eps: opts.eps ?? 1e-8, weightDecay: opts.weightDecay ?? 0, foreach: opts.foreach ?? null,
     });
   }
-  protected checkGroup(g: ParamGroup): void { checkCommon(g); }
+  protected checkGroup(g: ParamGroup): void { checkAdamFamily(g); }
   protected updateGroup(g: ParamGroup, ps: Tensor[]): void {
     const [beta1, beta2] = g.betas;
     for (const p of ps) {

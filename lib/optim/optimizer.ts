@@ -39,6 +39,16 @@ function copyValue(v: any): any {
 }
 
 /** Marks an option as required (SGD's lr). */
+/** The checks of the Adam family's constructors (Adam, AdamW, Adamax, NAdam, RAdam): lr, eps, betas, weight decay. */
+export function checkAdamFamily(g: ParamGroup): void {
+  if (!(g.lr >= 0)) throw new RangeError(`Invalid learning rate: ${g.lr}`);
+  if (!(g.eps >= 0)) throw new RangeError(`Invalid epsilon value: ${g.eps}`);
+  if (!Array.isArray(g.betas) || g.betas.length !== 2) throw new TypeError("betas must be a pair [beta1, beta2]");
+  if (!(g.betas[0] >= 0 && g.betas[0] < 1)) throw new RangeError(`Invalid beta parameter at index 0: ${g.betas[0]}`);
+  if (!(g.betas[1] >= 0 && g.betas[1] < 1)) throw new RangeError(`Invalid beta parameter at index 1: ${g.betas[1]}`);
+  if (!(g.weightDecay >= 0)) throw new RangeError(`Invalid weight_decay value: ${g.weightDecay}`);
+}
+
 export const required: unique symbol = Symbol("required");
 
 export abstract class Optimizer {
